@@ -1,0 +1,269 @@
+package org.grad4j.core;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The record of differentiable ops that {@link Tensor#backward()} walks in reverse.
+ *
+ * <p>One tape records on a thread at a time, inside a try-with-resources scope. An op is recorded
+ * only when a tape is recording, grad mode is on ({@link #noGrad()} turns it off) and one of its
+ * inputs requires a gradient; otherwise it costs nothing beyond its forward computation. Entries
+ * are appended as ops run, so they are already in topological order and backward is a reverse
+ * loop, not a graph search. Backward frees the tape; closing the scope frees it too and turns the
+ * tensors it recorded into plain values.
+ *
+ * <pre>{@code
+ * model.zeroGrad();
+ * try (Tape tape = Tape.record()) {
+ *     Tensor loss = lossOf(model, x, y);
+ *     loss.backward();
+ * }
+ * optimizer.step();   // after the scope: in-place updates of recorded inputs would fail backward
+ * }</pre>
+ *
+ * <p>Grad mode and a module's training mode are independent switches: evaluating in training mode
+ * without gradients, or the reverse, is legal.
+ */
+public final class Tape implements AutoCloseable {
+    private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<boolean[]> GRAD_ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
+
+    /** Adds the gradient of one op's inputs given the gradient of its output. */
+    @FunctionalInterface
+    interface Backward {
+        /**
+         * @param gradOut d loss / d output, read only
+         * @param gradIn one buffer per input, to be added into ({@code +=}); {@code null} for inputs
+         *     that need no gradient. Two entries may be the same array when an input is repeated.
+         */
+        void apply(float[] gradOut, float[][] gradIn);
+    }
+
+    /** One recorded op: what it read, at which versions, and how to push gradients back. */
+    static final class Entry {
+        final Tape tape;
+        final int index;
+        final String op;
+        final Tensor[] inputs;
+        final int[] inputVersions;
+        final Tensor output;
+        final int outputVersion;
+        final Backward backward;
+
+        Entry(Tape tape, int index, String op, Tensor[] inputs, Tensor output, Backward backward) {
+            this.tape = tape;
+            this.index = index;
+            this.op = op;
+            this.inputs = inputs;
+            this.inputVersions = new int[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                inputVersions[i] = inputs[i].version[0];
+            }
+            this.output = output;
+            this.outputVersion = output.version[0];
+            this.backward = backward;
+        }
+    }
+
+    private final Thread owner = Thread.currentThread();
+    private List<Entry> entries = new ArrayList<>();
+    private boolean closed;
+
+    private Tape() {
+    }
+
+    /**
+     * Starts recording on this thread.
+     *
+     * @throws IllegalStateException if a tape is already recording on this thread
+     */
+    public static Tape record() {
+        if (CURRENT.get() != null) {
+            throw new IllegalStateException("Tape.record: a tape is already recording on this thread; "
+                    + "close it before starting another");
+        }
+        Tape tape = new Tape();
+        CURRENT.set(tape);
+        return tape;
+    }
+
+    /** Whether a tape is recording on this thread (grad mode aside). */
+    public static boolean isRecording() {
+        return CURRENT.get() != null;
+    }
+
+    /** Whether grad mode is on for this thread (it is unless inside {@link #noGrad()}). */
+    public static boolean isGradEnabled() {
+        return GRAD_ENABLED.get()[0];
+    }
+
+    /**
+     * Turns grad mode off on this thread until the returned scope closes; scopes nest, and closing
+     * one restores the mode that was in force when it opened.
+     *
+     * <pre>{@code
+     * try (Tape.NoGrad off = Tape.noGrad()) {
+     *     runningMean.mulInPlace(0.9f).addInPlace(0.1f, batchMean);
+     * }
+     * }</pre>
+     */
+    public static NoGrad noGrad() {
+        boolean[] mode = GRAD_ENABLED.get();
+        NoGrad scope = new NoGrad(mode[0]);
+        mode[0] = false;
+        return scope;
+    }
+
+    /** A scope with grad mode off; see {@link Tape#noGrad()}. */
+    public static final class NoGrad implements AutoCloseable {
+        private final boolean previous;
+        private boolean closed;
+
+        private NoGrad(boolean previous) {
+            this.previous = previous;
+        }
+
+        /** Restores the grad mode in force when this scope opened. */
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                GRAD_ENABLED.get()[0] = previous;
+            }
+        }
+    }
+
+    /** True when ops on this thread would be recorded if an input required a gradient. */
+    static boolean gradRecordingActive() {
+        return CURRENT.get() != null && GRAD_ENABLED.get()[0];
+    }
+
+    /** The tape to record on for these inputs, or {@code null} if the op need not be recorded. */
+    static Tape recorderFor(Tensor... inputs) {
+        Tape tape = CURRENT.get();
+        if (tape == null || !GRAD_ENABLED.get()[0]) {
+            return null;
+        }
+        for (Tensor t : inputs) {
+            if (t.requiresGrad()) {
+                return tape;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Records {@code output = op(inputs)} if needed; returns {@code output}. Ops call this after
+     * computing their forward result.
+     */
+    static Tensor record(String op, Tensor output, Backward backward, Tensor... inputs) {
+        Tape tape = recorderFor(inputs);
+        if (tape != null) {
+            Entry e = new Entry(tape, tape.entries.size(), op, inputs, output, backward);
+            tape.entries.add(e);
+            output.markRecorded(e);
+        }
+        return output;
+    }
+
+    /** Reverse-mode sweep from {@code root}, seeded with {@code seed} = d loss / d root. */
+    void backward(Entry root, float[] seed) {
+        if (closed || entries == null) {
+            throw new IllegalStateException("backward: the tape that recorded '" + root.op
+                    + "' was already used by a backward pass or closed; record the forward pass again");
+        }
+        float[][] grads = new float[root.index + 1][];
+        grads[root.index] = seed.clone();
+        Map<Tensor, float[]> leafGrads = new IdentityHashMap<>();
+        for (int i = root.index; i >= 0; i--) {
+            float[] g = grads[i];
+            if (g == null) {
+                continue;
+            }
+            grads[i] = null;
+            Entry e = entries.get(i);
+            checkVersions(e);
+            float[][] gradIn = new float[e.inputs.length][];
+            for (int k = 0; k < e.inputs.length; k++) {
+                Tensor in = e.inputs[k];
+                if (!in.requiresGrad()) {
+                    continue;
+                }
+                Entry p = in.producer;
+                if (p != null && p.tape != this) {
+                    throw new IllegalStateException("backward: input " + k + " of '" + e.op
+                            + "' was recorded on another thread's tape; tensors cannot cross tapes");
+                }
+                if (p == null) {
+                    gradIn[k] = leafGrads.computeIfAbsent(in, t -> new float[t.size()]);
+                } else {
+                    if (grads[p.index] == null) {
+                        grads[p.index] = new float[in.size()];
+                    }
+                    gradIn[k] = grads[p.index];
+                }
+            }
+            e.backward.apply(g, gradIn);
+        }
+        for (Map.Entry<Tensor, float[]> leaf : leafGrads.entrySet()) {
+            leaf.getKey().accumulateGrad(leaf.getValue());
+        }
+        release();
+    }
+
+    private static void checkVersions(Entry e) {
+        for (int k = 0; k < e.inputs.length; k++) {
+            int now = e.inputs[k].version[0];
+            if (now != e.inputVersions[k]) {
+                throw new IllegalStateException("backward: input " + k + " of '" + e.op + "' (shape "
+                        + e.inputs[k].shape() + ") was modified in place after it was recorded (version "
+                        + now + ", recorded at version " + e.inputVersions[k] + ")");
+            }
+        }
+        int now = e.output.version[0];
+        if (now != e.outputVersion) {
+            throw new IllegalStateException("backward: the output of '" + e.op + "' (shape " + e.output.shape()
+                    + ") was modified in place after it was recorded (version " + now
+                    + ", recorded at version " + e.outputVersion + ")");
+        }
+    }
+
+    /** Drops the entries; the tensors they produced become plain values. */
+    private void release() {
+        if (entries != null) {
+            for (Entry e : entries) {
+                e.output.forgetProducer();
+            }
+            entries = null;
+        }
+    }
+
+    /** The number of ops recorded so far (0 after backward or close). */
+    public int size() {
+        return entries == null ? 0 : entries.size();
+    }
+
+    /**
+     * Stops recording and frees what was recorded.
+     *
+     * @throws IllegalStateException if called from another thread than the one that started it
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("Tape.close: called on thread '" + Thread.currentThread().getName()
+                    + "', expected the recording thread '" + owner.getName() + "'");
+        }
+        closed = true;
+        release();
+        if (CURRENT.get() == this) {
+            CURRENT.remove();
+        }
+    }
+}
