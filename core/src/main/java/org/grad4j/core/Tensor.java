@@ -272,6 +272,14 @@ public final class Tensor {
         }
     }
 
+    void clearGrad() {
+        grad = null;
+    }
+
+    void restoreGrad(Tensor saved) {
+        grad = saved;
+    }
+
     /** {@code grad += g}, creating the gradient on first use. */
     void accumulateGrad(float[] g) {
         if (grad == null) {
