@@ -1,0 +1,315 @@
+package org.grad4j.core;
+
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * The fused neural-network ops: each computes its forward result in one pass over arrays and
+ * records one tape entry whose backward is written in closed form, where the same op composed
+ * from {@link Tensor}'s primitives would record several entries and keep their intermediates.
+ * Semantics, shapes and numbers follow PyTorch's {@code torch.nn.functional} (the tests check
+ * them against PyTorch's values), and every op agrees with its composed version.
+ *
+ * <p>None of these ops changes its inputs; each returns a new tensor. Ops are recorded for
+ * autograd under the usual rule (a {@link Tape} records, grad mode is on, an input requires a
+ * gradient); what only backward needs (max pooling's argmax, cross-entropy's probabilities) is
+ * not computed when nothing records. Module concerns (parameters, running statistics, training
+ * mode) are the {@code layers} module's: these functions take everything as arguments.
+ *
+ * <pre>{@code
+ * Tensor h = Functional.conv2d(x, w1, b1, 1, 2);                 // [N, 6, 28, 28]
+ * h = Functional.batchNormTraining(h, gamma, beta, 1e-5).output().sigmoid();
+ * h = Functional.maxPool2d(h, 2, 2, 0);                        // [N, 6, 14, 14]
+ * Tensor loss = Functional.crossEntropy(Functional.linear(h.flatten(1), w2, b2), labels);
+ * }</pre>
+ */
+public final class Functional {
+    private Functional() {
+    }
+
+    /** How a per-sample loss is reduced over the batch, as PyTorch's {@code reduction}. */
+    public enum Reduction {
+        /** The mean over the batch, a scalar (PyTorch's default). */
+        MEAN,
+        /** The sum over the batch, a scalar. */
+        SUM,
+        /** No reduction: one loss per sample, shape {@code [N]}. */
+        NONE
+    }
+
+    /**
+     * What {@link #batchNormTraining} returns: the normalised output and the batch statistics it
+     * used, which a BatchNorm module folds into its running statistics.
+     *
+     * @param output the normalised tensor, same shape as the input; recorded for autograd
+     * @param mean the per-channel batch mean {@code [C]}; a plain tensor, not recorded
+     * @param variance the per-channel BIASED batch variance {@code [C]} (divided by {@code m}, the
+     *     number of values per channel); a plain tensor, not recorded. PyTorch's running variance
+     *     stores the unbiased one: multiply by {@code m / (m - 1)}.
+     */
+    public record BatchNormResult(Tensor output, Tensor mean, Tensor variance) {
+    }
+
+    // ---------------------------------------------------------------- linear
+
+    /**
+     * The fully connected layer {@code y = x W^T + b}, as {@code torch.nn.functional.linear}: one
+     * GEMM forward, two in backward ({@code dx = dy W}, {@code dW = dy^T x}, {@code db = sum dy}
+     * over rows), one tape entry.
+     *
+     * @param x the input {@code [N, in]} (more generally {@code [*, in]}: leading dimensions are
+     *     batch dimensions)
+     * @param weight {@code [out, in]}, PyTorch's layout
+     * @param bias {@code [out]}, or {@code null} for none
+     * @return {@code y [N, out]} ({@code [*, out]})
+     * @throws IllegalArgumentException if the weight is not 2-D, the last dimension of {@code x}
+     *     is not {@code in} ({@code linear: input [32, 256] does not match in_features 7056}), or
+     *     the bias is not {@code [out]}
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Objects.requireNonNull(x, "linear: x is null");
+        Objects.requireNonNull(weight, "linear: weight is null");
+        return Dense.linear(x, weight, bias);
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    /**
+     * 2-D convolution with the same stride and zero padding in both directions; see
+     * {@link #conv2d(Tensor, Tensor, Tensor, int, int, int, int)}.
+     *
+     * @throws IllegalArgumentException as the general form
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(x, weight, bias, stride, stride, padding, padding);
+    }
+
+    /**
+     * 2-D convolution (cross-correlation, as {@code torch.nn.functional.conv2d} with dilation 1
+     * and one group):
+     * {@code y[n, f, i, j] = b[f] + sum_{c, u, v} W[f, c, u, v] * xp[n, c, i*sh + u, j*sw + v]}, where
+     * {@code xp} is {@code x} with {@code padH} rows of zeros above and below and {@code padW}
+     * columns left and right. Output size {@code OH = floor((H + 2 padH - kh) / strideH) + 1},
+     * likewise {@code OW}. Computed as im2col + one GEMM over the whole batch; backward
+     * {@code dW = dY cols^T}, {@code dX = col2im(W^T dY)}, {@code db = sum dY} (PyTorch's CPU
+     * convolution), one tape entry. The column matrices live in a per-thread workspace that grows
+     * to the largest convolution seen and is reused.
+     *
+     * @param x the input {@code [N, C, H, W]}
+     * @param weight the filters {@code [F, C, kh, kw]}
+     * @param bias {@code [F]}, or {@code null} for none
+     * @param strideH vertical stride, at least 1
+     * @param strideW horizontal stride, at least 1
+     * @param padH zero rows added above and below, at least 0
+     * @param padW zero columns added left and right, at least 0
+     * @return {@code y [N, F, OH, OW]}
+     * @throws IllegalArgumentException if {@code x} or the weight is not 4-D, the channels differ
+     *     ({@code conv2d: input [2, 3, 9, 9] has 3 channels, expected 4 (weight [4, 4, 5, 5])}), the
+     *     bias is not {@code [F]}, a stride is below 1 or a padding below 0, or the padded input is
+     *     smaller than the kernel
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH,
+                                int padW) {
+        Objects.requireNonNull(x, "conv2d: x is null");
+        Objects.requireNonNull(weight, "conv2d: weight is null");
+        return Convolution.conv2d(x, weight, bias, strideH, strideW, padH, padW);
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    /**
+     * Max pooling over {@code kernel x kernel} windows, as {@code torch.nn.functional.max_pool2d}
+     * with dilation 1 and {@code ceil_mode=False}: {@code y[n, c, i, j]} is the maximum of
+     * {@code x[n, c, i*stride - padding + u, j*stride - padding + v]} over {@code 0 <= u, v < kernel},
+     * where padding counts as {@code -inf}. Output size
+     * {@code floor((H + 2 padding - kernel) / stride) + 1}. NaN wins (propagates); on ties the first
+     * element in row-major window order wins and gets the whole gradient. The argmax is saved for
+     * backward ({@code dx[argmax] += dy}) when the op is recorded.
+     *
+     * @param x the input {@code [N, C, H, W]}
+     * @param kernel the window side, at least 1
+     * @param stride the step between windows, at least 1 (PyTorch's default is {@code kernel})
+     * @param padding the {@code -inf} border, between 0 and {@code kernel / 2}
+     * @return {@code y [N, C, OH, OW]}
+     * @throws IllegalArgumentException if {@code x} is not 4-D, kernel or stride is below 1,
+     *     padding is negative or above {@code kernel / 2} (PyTorch's rule: {@code maxPool2d: pad
+     *     should be at most half of kernel size, but got padding = 2 and kernel = 3 (input [..])}),
+     *     or the padded input is smaller than the kernel
+     */
+    public static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding) {
+        Objects.requireNonNull(x, "maxPool2d: x is null");
+        return Pooling.maxPool2d(x, kernel, stride, padding);
+    }
+
+    /**
+     * Average pooling over {@code kernel x kernel} windows, as
+     * {@code torch.nn.functional.avg_pool2d} with {@code ceil_mode=False} and
+     * {@code count_include_pad=True}: {@code y[n, c, i, j] = sum(window) / kernel^2}, the zero
+     * padding counted in the divisor. Backward spreads {@code dy / kernel^2} over each window.
+     *
+     * @param x the input {@code [N, C, H, W]}
+     * @param kernel the window side, at least 1
+     * @param stride the step between windows, at least 1
+     * @param padding the zero border, between 0 and {@code kernel / 2}
+     * @return {@code y [N, C, OH, OW]}, {@code OH = floor((H + 2 padding - kernel) / stride) + 1}
+     * @throws IllegalArgumentException as {@link #maxPool2d} (with {@code avgPool2d} in the message)
+     */
+    public static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {
+        Objects.requireNonNull(x, "avgPool2d: x is null");
+        return Pooling.avgPool2d(x, kernel, stride, padding);
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    /**
+     * Batch normalisation with the statistics of this batch, as PyTorch's BatchNorm in training
+     * mode (Ioffe and Szegedy 2015, <a href="https://arxiv.org/abs/1502.03167">arXiv:1502.03167</a>;
+     * <a href="https://d2l.ai/chapter_convolutional-modern/batch-norm.html">d2l, Batch Normalization</a>):
+     * per channel {@code c}, over the {@code m = N*H*W} values of that channel,
+     * <pre>
+     * mean = sum(x) / m,   var = sum((x - mean)^2) / m   (biased)
+     * y    = (x - mean) / sqrt(var + eps) * gamma + beta
+     * </pre>
+     * with sums accumulated in double. One tape entry with PyTorch's closed-form backward: with
+     * {@code xhat = (x - mean) / sqrt(var + eps)},
+     * {@code dx = gamma / sqrt(var + eps) / m * (m dy - sum(dy) - xhat sum(dy xhat))},
+     * {@code dgamma = sum(dy xhat)}, {@code dbeta = sum(dy)}. The running statistics are not
+     * touched: the caller updates them from the returned mean and (biased) variance.
+     *
+     * @param x {@code [N, C]}, {@code [N, C, L]} or {@code [N, C, H, W]} (any {@code [N, C, *]})
+     * @param gamma the scale {@code [C]}, or {@code null} for none (PyTorch's {@code affine=False})
+     * @param beta the shift {@code [C]}, or {@code null} for none
+     * @param eps added to the variance inside the square root (PyTorch's default 1e-5), at least 0
+     * @return the output (shape of {@code x}) and the batch mean and biased variance {@code [C]}
+     * @throws IllegalArgumentException if {@code x} has fewer than 2 dimensions, gamma or beta is
+     *     not {@code [C]}, eps is negative or not finite, or a channel has a single value
+     *     ({@code Expected more than 1 value per channel when training, got input size [1, 120]},
+     *     PyTorch's text)
+     */
+    public static BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Objects.requireNonNull(x, "batchNormTraining: x is null");
+        return Normalization.batchNormTraining(x, gamma, beta, eps);
+    }
+
+    /**
+     * Batch normalisation with given (running) statistics, as PyTorch's BatchNorm in eval mode:
+     * {@code y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c]}. Differentiable with
+     * respect to {@code x} ({@code dx = dy gamma / sqrt(var + eps)}), {@code gamma}
+     * ({@code sum(dy xhat)}) and {@code beta} ({@code sum(dy)}); the statistics are constants.
+     *
+     * @param x {@code [N, C, *]} as in {@link #batchNormTraining}
+     * @param runningMean {@code [C]}
+     * @param runningVar {@code [C]}
+     * @param gamma the scale {@code [C]}, or {@code null} for none
+     * @param beta the shift {@code [C]}, or {@code null} for none
+     * @param eps added to the variance inside the square root, at least 0
+     * @return {@code y}, the shape of {@code x}
+     * @throws IllegalArgumentException if {@code x} has fewer than 2 dimensions, a statistic is
+     *     missing, a per-channel tensor is not {@code [C]}, or eps is negative or not finite
+     */
+    public static Tensor batchNormInference(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma,
+                                            Tensor beta, double eps) {
+        Objects.requireNonNull(x, "batchNormInference: x is null");
+        return Normalization.batchNormInference(x, runningMean, runningVar, gamma, beta, eps);
+    }
+
+    /**
+     * Layer normalisation, as {@code torch.nn.functional.layer_norm} (Ba, Kiros and Hinton 2016):
+     * over the trailing dimensions given by {@code normalizedShape}, each slice of
+     * {@code D = prod(normalizedShape)} values is normalised with its own mean and biased variance,
+     * {@code y = (x - mean) / sqrt(var + eps) * weight + bias}, weight and bias element-wise over
+     * the slice. One tape entry; backward {@code dx = rstd (g - mean(g) - xhat mean(g xhat))} with
+     * {@code g = dy * weight}, {@code dweight = sum dy xhat}, {@code dbias = sum dy} over slices.
+     *
+     * @param x {@code [*, normalizedShape]}
+     * @param normalizedShape the trailing dimensions to normalise over, at least one
+     * @param weight shape {@code normalizedShape}, or {@code null} for none
+     * @param bias shape {@code normalizedShape}, or {@code null} for none
+     * @param eps added to the variance inside the square root (PyTorch's default 1e-5), at least 0
+     * @return {@code y}, the shape of {@code x}
+     * @throws IllegalArgumentException if {@code normalizedShape} is empty or is not the trailing
+     *     shape of {@code x}, weight or bias has another shape, or eps is negative or not finite
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        Objects.requireNonNull(x, "layerNorm: x is null");
+        return Normalization.layerNorm(x, normalizedShape, weight, bias, eps);
+    }
+
+    // ---------------------------------------------------------------- dropout
+
+    /**
+     * Inverted dropout, as {@code torch.nn.functional.dropout} in training mode: each element is
+     * kept with probability {@code 1 - p} and scaled by {@code 1 / (1 - p)}, or set to 0, so the
+     * expectation is unchanged; backward applies the same mask. The mask takes one
+     * {@code rng.nextDouble()} per element in row-major order (kept when it is below
+     * {@code 1 - p}), so a seeded {@code rng} repeats it. {@code p == 0} returns {@code x} itself
+     * and draws nothing; {@code p == 1} returns zeros (zero gradient) and draws nothing, as PyTorch
+     * does. Evaluation mode (no dropout) is the caller's business: do not call this.
+     *
+     * @param x any shape
+     * @param p the probability of dropping an element, in {@code [0, 1]}
+     * @param rng the source of the mask; advanced by {@code x.size()} draws when {@code 0 < p < 1}
+     * @return a tensor of the shape of {@code x}
+     * @throws IllegalArgumentException if {@code p} is outside {@code [0, 1]} or NaN
+     *     ({@code dropout: probability has to be between 0 and 1, but got 1.5}), or {@code rng} is null
+     */
+    public static Tensor dropout(Tensor x, double p, Random rng) {
+        Objects.requireNonNull(x, "dropout: x is null");
+        return Regularization.dropout(x, p, rng);
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    /**
+     * The mean cross-entropy of logits against class labels, as
+     * {@code torch.nn.functional.cross_entropy(logits, labels)}; see
+     * {@link #crossEntropy(Tensor, int[], Reduction, double)}.
+     *
+     * @throws IllegalArgumentException as the general form
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] labels) {
+        return crossEntropy(logits, labels, Reduction.MEAN, 0.0);
+    }
+
+    /**
+     * Cross-entropy from raw logits, as {@code torch.nn.functional.cross_entropy} with class-index
+     * targets: per sample {@code i},
+     * {@code loss_i = -sum_j t_ij log softmax(z_i)_j} with the target
+     * {@code t_i = (1 - eps) onehot(labels[i]) + eps / C} (PyTorch's label smoothing; with
+     * {@code eps = 0} it is {@code logsumexp(z_i) - z_i[labels[i]]}). The log-sum-exp subtracts the
+     * row maximum first, so logits of {@code +-1000} give a finite loss. One tape entry; backward
+     * {@code dz_i = (softmax(z_i) - t_i) * dy} (divided by {@code N} for the mean), using the
+     * probabilities saved by the forward pass.
+     *
+     * @param logits {@code [N, C]}
+     * @param labels {@code N} class indices in {@code [0, C)}; copied
+     * @param reduction {@link Reduction#MEAN} and {@link Reduction#SUM} give a scalar
+     *     (shape {@code []}), {@link Reduction#NONE} gives {@code [N]}
+     * @param labelSmoothing {@code eps} in {@code [0, 1]}
+     * @return the loss
+     * @throws IllegalArgumentException if the logits are not 2-D, the number of labels is not
+     *     {@code N}, a label is outside {@code [0, C)}
+     *     ({@code crossEntropy: labels[3] = 7 is out of range [0, 5) for logits [4, 5]}), labels or
+     *     reduction is null, or the smoothing is outside {@code [0, 1]}
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] labels, Reduction reduction, double labelSmoothing) {
+        Objects.requireNonNull(logits, "crossEntropy: logits is null");
+        return Losses.crossEntropy(logits, labels, reduction, labelSmoothing);
+    }
+
+    /**
+     * Log-softmax along {@code dim}, as {@code torch.log_softmax}:
+     * {@code y = x - logsumexp(x)} along that dimension, computed as
+     * {@code x - max - log(sum(exp(x - max)))} so that it is finite for any finite input. Backward
+     * {@code dx = dy - softmax * sum(dy)} along the dimension, with {@code softmax = exp(y)}.
+     *
+     * @param x any shape
+     * @param dim the dimension; negative counts from the end
+     * @return {@code y}, the shape of {@code x}
+     * @throws IllegalArgumentException if {@code dim} is out of range
+     */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        Objects.requireNonNull(x, "logSoftmax: x is null");
+        return Losses.logSoftmax(x, dim);
+    }
+}

@@ -1,0 +1,249 @@
+package org.grad4j.core;
+
+import java.util.Arrays;
+import org.grad4j.core.kernels.NormKernels;
+
+/**
+ * Batch normalisation (training with batch statistics, inference with given statistics) and
+ * layer normalisation, each one tape entry with a closed-form backward.
+ */
+final class Normalization {
+    private Normalization() {
+    }
+
+    static Functional.BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        String op = "batchNormTraining";
+        int[] ncs = channels(op, x);
+        int n = ncs[0];
+        int c = ncs[1];
+        int s = ncs[2];
+        checkPerChannel(op, "gamma", gamma, c, x);
+        checkPerChannel(op, "beta", beta, c, x);
+        checkEps(op, eps);
+        if ((long) n * s == 1) {
+            throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                    + x.shape);
+        }
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        NormKernels.channelStats(x.data, n, c, s, mean, var);
+        double[] invstd = new double[c];
+        float[] meanOut = new float[c];
+        float[] varOut = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
+            meanOut[ch] = (float) mean[ch];
+            varOut[ch] = (float) var[ch];
+        }
+        float[] y = new float[x.size()];
+        NormKernels.normalize(x.data, n, c, s, mean, invstd, data(gamma), data(beta), y);
+        Tensor out = Tensor.fresh(y, x.shape);
+        record("batchNormTraining", out, x, gamma, beta, n, c, s, mean, invstd, true);
+        return new Functional.BatchNormResult(out, Tensor.fresh(meanOut, Shape.of(c)), Tensor.fresh(varOut, Shape.of(c)));
+    }
+
+    static Tensor batchNormInference(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
+                                     double eps) {
+        String op = "batchNormInference";
+        int[] ncs = channels(op, x);
+        int n = ncs[0];
+        int c = ncs[1];
+        int s = ncs[2];
+        if (runningMean == null || runningVar == null) {
+            throw new IllegalArgumentException(op + ": running mean and running variance are required, got "
+                    + (runningMean == null ? "null" : runningMean.shape) + " and "
+                    + (runningVar == null ? "null" : runningVar.shape));
+        }
+        checkPerChannel(op, "running mean", runningMean, c, x);
+        checkPerChannel(op, "running variance", runningVar, c, x);
+        checkPerChannel(op, "gamma", gamma, c, x);
+        checkPerChannel(op, "beta", beta, c, x);
+        checkEps(op, eps);
+        double[] mean = new double[c];
+        double[] invstd = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            mean[ch] = runningMean.data[ch];
+            invstd[ch] = 1.0 / Math.sqrt(runningVar.data[ch] + eps);
+        }
+        float[] y = new float[x.size()];
+        NormKernels.normalize(x.data, n, c, s, mean, invstd, data(gamma), data(beta), y);
+        Tensor out = Tensor.fresh(y, x.shape);
+        return record(op, out, x, gamma, beta, n, c, s, mean, invstd, false);
+    }
+
+    /** Records a batch-norm entry on inputs {@code x, gamma?, beta?} (the null ones left out). */
+    private static Tensor record(String op, Tensor out, Tensor x, Tensor gamma, Tensor beta, int n, int c, int s,
+                                 double[] mean, double[] invstd, boolean training) {
+        int ig = gamma == null ? -1 : 1;
+        int ib = beta == null ? -1 : gamma == null ? 1 : 2;
+        Tensor[] inputs = new Tensor[1 + (gamma == null ? 0 : 1) + (beta == null ? 0 : 1)];
+        inputs[0] = x;
+        if (gamma != null) {
+            inputs[ig] = gamma;
+        }
+        if (beta != null) {
+            inputs[ib] = beta;
+        }
+        float[] gammaData = data(gamma);
+        return Tape.record(op, out, (g, gi) -> NormKernels.backward(x.data, g, n, c, s, mean, invstd, gammaData,
+                training, gi[0], ig < 0 ? null : gi[ig], ib < 0 ? null : gi[ib]), inputs);
+    }
+
+    static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        String op = "layerNorm";
+        if (normalizedShape == null || normalizedShape.length == 0) {
+            throw new IllegalArgumentException(op + ": normalized shape must have at least one dimension, got "
+                    + (normalizedShape == null ? "null" : Arrays.toString(normalizedShape)));
+        }
+        int k = normalizedShape.length;
+        int r = x.rank();
+        boolean match = r >= k;
+        for (int i = 0; match && i < k; i++) {
+            match = x.dim(r - k + i) == normalizedShape[i];
+        }
+        String ns = Arrays.toString(normalizedShape);
+        if (!match) {
+            throw new IllegalArgumentException(op + ": normalized shape " + ns + " expects an input [*, "
+                    + ns.substring(1) + ", got " + x.shape);
+        }
+        Shape expected = Shape.of(normalizedShape);
+        if (weight != null && !weight.shape.equals(expected)) {
+            throw new IllegalArgumentException(op + ": weight " + weight.shape + " does not match normalized shape "
+                    + ns);
+        }
+        if (bias != null && !bias.shape.equals(expected)) {
+            throw new IllegalArgumentException(op + ": bias " + bias.shape + " does not match normalized shape " + ns);
+        }
+        checkEps(op, eps);
+        int d = expected.size();
+        int rows = d == 0 ? 0 : x.size() / d;
+        float[] xs = x.data;
+        float[] wd = data(weight);
+        float[] bd = data(bias);
+        double[] mean = new double[rows];
+        double[] rstd = new double[rows];
+        float[] y = new float[x.size()];
+        for (int row = 0; row < rows; row++) {
+            int o = row * d;
+            double sum = 0;
+            for (int j = 0; j < d; j++) {
+                sum += xs[o + j];
+            }
+            double mu = sum / d;
+            double sq = 0;
+            for (int j = 0; j < d; j++) {
+                double dev = xs[o + j] - mu;
+                sq += dev * dev;
+            }
+            double rs = 1.0 / Math.sqrt(sq / d + eps);
+            mean[row] = mu;
+            rstd[row] = rs;
+            float m = (float) mu;
+            float rsf = (float) rs;
+            for (int j = 0; j < d; j++) {
+                float v = (xs[o + j] - m) * rsf;
+                if (wd != null) {
+                    v *= wd[j];
+                }
+                if (bd != null) {
+                    v += bd[j];
+                }
+                y[o + j] = v;
+            }
+        }
+        Tensor out = Tensor.fresh(y, x.shape);
+        int iw = weight == null ? -1 : 1;
+        int ib = bias == null ? -1 : weight == null ? 1 : 2;
+        Tensor[] inputs = new Tensor[1 + (weight == null ? 0 : 1) + (bias == null ? 0 : 1)];
+        inputs[0] = x;
+        if (weight != null) {
+            inputs[iw] = weight;
+        }
+        if (bias != null) {
+            inputs[ib] = bias;
+        }
+        return Tape.record(op, out, (g, gi) -> layerNormBackward(xs, g, rows, d, mean, rstd, wd, gi[0],
+                iw < 0 ? null : gi[iw], ib < 0 ? null : gi[ib]), inputs);
+    }
+
+    /**
+     * With {@code xhat = (x - mean) rstd} per row of {@code d} values and {@code dxhat = dy * w}:
+     * {@code dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))} (the batch-norm closed form
+     * along the other axis), {@code dw += sum_rows dy xhat}, {@code db += sum_rows dy}.
+     */
+    private static void layerNormBackward(float[] x, float[] g, int rows, int d, double[] mean, double[] rstd,
+                                          float[] w, float[] gx, float[] gw, float[] gb) {
+        double[] accW = gw == null ? null : new double[d];
+        double[] accB = gb == null ? null : new double[d];
+        for (int row = 0; row < rows; row++) {
+            int o = row * d;
+            double mu = mean[row];
+            double rs = rstd[row];
+            double sumG = 0;
+            double sumGX = 0;
+            for (int j = 0; j < d; j++) {
+                double xhat = (x[o + j] - mu) * rs;
+                double gj = g[o + j];
+                if (accW != null) {
+                    accW[j] += gj * xhat;
+                }
+                if (accB != null) {
+                    accB[j] += gj;
+                }
+                double dxhat = w == null ? gj : gj * w[j];
+                sumG += dxhat;
+                sumGX += dxhat * xhat;
+            }
+            if (gx != null) {
+                double meanG = sumG / d;
+                double meanGX = sumGX / d;
+                for (int j = 0; j < d; j++) {
+                    double xhat = (x[o + j] - mu) * rs;
+                    double dxhat = w == null ? g[o + j] : (double) g[o + j] * w[j];
+                    gx[o + j] += (float) (rs * (dxhat - meanG - xhat * meanGX));
+                }
+            }
+        }
+        if (accW != null) {
+            for (int j = 0; j < d; j++) {
+                gw[j] += (float) accW[j];
+            }
+        }
+        if (accB != null) {
+            for (int j = 0; j < d; j++) {
+                gb[j] += (float) accB[j];
+            }
+        }
+    }
+
+    /** {@code {N, C, S}} for an input {@code [N, C, *]}. */
+    private static int[] channels(String op, Tensor x) {
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException(op + ": expected an input [N, C], [N, C, L] or [N, C, H, W], got "
+                    + x.shape);
+        }
+        int[] d = x.shape.dimsView();
+        int s = 1;
+        for (int i = 2; i < d.length; i++) {
+            s *= d[i];
+        }
+        return new int[] {d[0], d[1], s};
+    }
+
+    private static void checkPerChannel(String op, String name, Tensor t, int c, Tensor x) {
+        if (t != null && (t.rank() != 1 || t.dim(0) != c)) {
+            throw new IllegalArgumentException(op + ": " + name + " " + t.shape + " does not match the " + c
+                    + " channels of input " + x.shape);
+        }
+    }
+
+    private static void checkEps(String op, double eps) {
+        if (!(eps >= 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps must be finite and >= 0, got " + eps);
+        }
+    }
+
+    private static float[] data(Tensor t) {
+        return t == null ? null : t.data;
+    }
+}

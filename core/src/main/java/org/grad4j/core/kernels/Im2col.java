@@ -1,0 +1,169 @@
+package org.grad4j.core.kernels;
+
+import java.util.Arrays;
+
+/**
+ * The unfolding that turns a convolution into one matrix product, and its adjoint.
+ *
+ * <p>{@link #im2col} lays the receptive fields of a whole batch out as a matrix {@code cols} of
+ * {@link Geometry#rows()} {@code = C*kh*kw} rows and {@link Geometry#cols()} {@code = N*OH*OW}
+ * columns: row {@code (c*kh + i)*kw + j}, column {@code (n*OH + oh)*OW + ow} holds
+ * {@code x[n, c, oh*sh - ph + i, ow*sw - pw + j]}, or 0 where that falls into the zero padding.
+ * Then {@code W [F, C*kh*kw] x cols} is the convolution for the whole batch in one GEMM, with
+ * the batch in the long dimension (the shapes issue 6 benchmarks). {@link #col2im} is the adjoint
+ * map: it adds every entry of a column matrix back onto the input position it was copied from,
+ * which is how {@code dX = col2im(W^T dY)} sums the overlapping windows.
+ *
+ * <p>Internal API, public only for the other grad4j packages.
+ */
+public final class Im2col {
+    private Im2col() {
+    }
+
+    /**
+     * The sizes of a 2-D convolution over {@code [batch, channels, height, width]} with a
+     * {@code kernelH x kernelW} kernel, zero padding and strides. The caller checks that the padded
+     * input is at least as large as the kernel and strides are positive.
+     *
+     * @param batch N
+     * @param channels C
+     * @param height H
+     * @param width W
+     * @param kernelH kh
+     * @param kernelW kw
+     * @param strideH sh
+     * @param strideW sw
+     * @param padH ph, zeros added above and below
+     * @param padW pw, zeros added left and right
+     */
+    public record Geometry(int batch, int channels, int height, int width, int kernelH, int kernelW,
+                           int strideH, int strideW, int padH, int padW) {
+        /** {@code OH = floor((H + 2 ph - kh) / sh) + 1}. */
+        public int outH() {
+            return (height + 2 * padH - kernelH) / strideH + 1;
+        }
+
+        /** {@code OW = floor((W + 2 pw - kw) / sw) + 1}. */
+        public int outW() {
+            return (width + 2 * padW - kernelW) / strideW + 1;
+        }
+
+        /** Rows of the column matrix: {@code C * kh * kw}. */
+        public int rows() {
+            return channels * kernelH * kernelW;
+        }
+
+        /** Columns of the column matrix: {@code N * OH * OW}. */
+        public int cols() {
+            return batch * outH() * outW();
+        }
+    }
+
+    /**
+     * Fills {@code cols[0 .. rows*cols)} from {@code x [N, C, H, W]}; every entry of that range is
+     * written (padding as 0), so {@code cols} may hold garbage before. Only {@code cols} is
+     * modified.
+     */
+    public static void im2col(float[] x, Geometry g, float[] cols) {
+        int h = g.height();
+        int w = g.width();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int sh = g.strideH();
+        int sw = g.strideW();
+        int ph = g.padH();
+        int pw = g.padW();
+        int oh = g.outH();
+        int ow = g.outW();
+        int plane = oh * ow;
+        int np = g.batch() * plane;
+        int channels = g.channels();
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int rowBase = ((c * kh + i) * kw + j) * np;
+                    // Output columns whose input column ow*sw - pw + j lies inside [0, W).
+                    int lo = firstInside(pw - j, sw, ow);
+                    int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
+                    for (int n = 0; n < g.batch(); n++) {
+                        int xBase = (n * channels + c) * h * w;
+                        int dstBase = rowBase + n * plane;
+                        for (int r = 0; r < oh; r++) {
+                            int ih = r * sh - ph + i;
+                            int d = dstBase + r * ow;
+                            if (ih < 0 || ih >= h) {
+                                Arrays.fill(cols, d, d + ow, 0f);
+                                continue;
+                            }
+                            Arrays.fill(cols, d, d + lo, 0f);
+                            if (hi > lo) {
+                                int src = xBase + ih * w + lo * sw - pw + j;
+                                if (sw == 1) {
+                                    System.arraycopy(x, src, cols, d + lo, hi - lo);
+                                } else {
+                                    for (int q = lo; q < hi; q++, src += sw) {
+                                        cols[d + q] = x[src];
+                                    }
+                                }
+                            }
+                            Arrays.fill(cols, d + hi, d + ow, 0f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of {@link #im2col}: {@code gx[n, c, ih, iw] += cols[row, col]} for every entry
+     * that {@code im2col} copied from {@code (n, c, ih, iw)}; padding entries are dropped. Only
+     * {@code gx} is modified, by adding.
+     */
+    public static void col2im(float[] cols, Geometry g, float[] gx) {
+        int h = g.height();
+        int w = g.width();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int sh = g.strideH();
+        int sw = g.strideW();
+        int ph = g.padH();
+        int pw = g.padW();
+        int oh = g.outH();
+        int ow = g.outW();
+        int plane = oh * ow;
+        int np = g.batch() * plane;
+        int channels = g.channels();
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int rowBase = ((c * kh + i) * kw + j) * np;
+                    int lo = firstInside(pw - j, sw, ow);
+                    int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
+                    for (int n = 0; n < g.batch(); n++) {
+                        int xBase = (n * channels + c) * h * w;
+                        int srcBase = rowBase + n * plane;
+                        for (int r = 0; r < oh; r++) {
+                            int ih = r * sh - ph + i;
+                            if (ih < 0 || ih >= h || hi <= lo) {
+                                continue;
+                            }
+                            int s = srcBase + r * ow;
+                            int dst = xBase + ih * w + lo * sw - pw + j;
+                            for (int q = lo; q < hi; q++, dst += sw) {
+                                gx[dst] += cols[s + q];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The smallest {@code q >= 0} with {@code q * stride >= offset}, at most {@code limit}. */
+    private static int firstInside(int offset, int stride, int limit) {
+        if (offset <= 0) {
+            return 0;
+        }
+        return Math.min(limit, (offset + stride - 1) / stride);
+    }
+}
