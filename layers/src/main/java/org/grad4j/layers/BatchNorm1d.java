@@ -1,0 +1,39 @@
+package org.grad4j.layers;
+
+/**
+ * Batch normalisation over {@code [N, C]} or {@code [N, C, L]}, PyTorch's {@code nn.BatchNorm1d}:
+ * statistics per channel C over N (and L). Semantics, parameters and buffers: {@link BatchNorm}.
+ * The chapter puts it after the fully connected layers of BN-LeNet: {@code new BatchNorm1d(120)}.
+ */
+public final class BatchNorm1d extends BatchNorm {
+    /** {@code BatchNorm1d(numFeatures, 1e-5, 0.1, true, true)}: PyTorch's defaults. */
+    public BatchNorm1d(int numFeatures) {
+        this(numFeatures, DEFAULT_EPS, DEFAULT_MOMENTUM, true, true);
+    }
+
+    /**
+     * A layer with PyTorch's options.
+     *
+     * @param numFeatures the number of channels C
+     * @param eps added to the variance inside the square root
+     * @param momentum the weight of the new batch statistic in the running average; {@code null}
+     *     for the cumulative average {@code 1 / num_batches_tracked}
+     * @param affine whether there are a learnable weight (gamma) and bias (beta)
+     * @param trackRunningStats whether running statistics are kept and used in evaluation mode
+     * @throws IllegalArgumentException if numFeatures is not positive, eps is negative or not finite,
+     *     or momentum is outside {@code [0, 1]}
+     */
+    public BatchNorm1d(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        super("BatchNorm1d", numFeatures, eps, momentum, affine, trackRunningStats);
+    }
+
+    @Override
+    boolean acceptsRank(int rank) {
+        return rank == 2 || rank == 3;
+    }
+
+    @Override
+    String expectedShapes() {
+        return "2 or 3 ([N, C] or [N, C, L])";
+    }
+}

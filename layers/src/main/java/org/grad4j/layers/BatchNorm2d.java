@@ -1,0 +1,39 @@
+package org.grad4j.layers;
+
+/**
+ * Batch normalisation over {@code [N, C, H, W]}, PyTorch's {@code nn.BatchNorm2d}: statistics per
+ * channel C over N, H and W. Semantics, parameters and buffers: {@link BatchNorm}. The chapter puts
+ * it after each convolution of BN-LeNet: {@code new BatchNorm2d(6)}.
+ */
+public final class BatchNorm2d extends BatchNorm {
+    /** {@code BatchNorm2d(numFeatures, 1e-5, 0.1, true, true)}: PyTorch's defaults. */
+    public BatchNorm2d(int numFeatures) {
+        this(numFeatures, DEFAULT_EPS, DEFAULT_MOMENTUM, true, true);
+    }
+
+    /**
+     * A layer with PyTorch's options.
+     *
+     * @param numFeatures the number of channels C
+     * @param eps added to the variance inside the square root
+     * @param momentum the weight of the new batch statistic in the running average; {@code null}
+     *     for the cumulative average {@code 1 / num_batches_tracked}
+     * @param affine whether there are a learnable weight (gamma) and bias (beta)
+     * @param trackRunningStats whether running statistics are kept and used in evaluation mode
+     * @throws IllegalArgumentException if numFeatures is not positive, eps is negative or not finite,
+     *     or momentum is outside {@code [0, 1]}
+     */
+    public BatchNorm2d(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        super("BatchNorm2d", numFeatures, eps, momentum, affine, trackRunningStats);
+    }
+
+    @Override
+    boolean acceptsRank(int rank) {
+        return rank == 4;
+    }
+
+    @Override
+    String expectedShapes() {
+        return "4 ([N, C, H, W])";
+    }
+}
