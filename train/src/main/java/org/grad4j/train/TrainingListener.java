@@ -1,0 +1,39 @@
+package org.grad4j.train;
+
+import java.util.List;
+
+/**
+ * Hears what a {@link Trainer} does. Printing, metrics files and plots are listeners, so the
+ * training loop itself prints nothing. All methods have empty defaults.
+ */
+public interface TrainingListener {
+    /**
+     * Training starts (or resumes).
+     *
+     * @param firstEpoch the first epoch to run, counted from 1 (greater than 1 after a resume)
+     * @param lastEpoch the last epoch to run
+     * @param batchesPerEpoch training batches per epoch
+     */
+    default void onTrainingStart(int firstEpoch, int lastEpoch, int batchesPerEpoch) {
+    }
+
+    /**
+     * A training batch finished.
+     *
+     * @param epoch the epoch, from 1
+     * @param batch the batch within the epoch, from 1
+     * @param batches batches per epoch
+     * @param loss the mean training loss of the epoch so far
+     * @param accuracy the training accuracy of the epoch so far
+     */
+    default void onBatchEnd(int epoch, int batch, int batches, double loss, double accuracy) {
+    }
+
+    /** An epoch finished, evaluation included. {@code history} holds every epoch so far, this one last. */
+    default void onEpochEnd(EpochMetrics metrics, List<EpochMetrics> history) {
+    }
+
+    /** Training finished normally. */
+    default void onTrainingEnd(List<EpochMetrics> history) {
+    }
+}

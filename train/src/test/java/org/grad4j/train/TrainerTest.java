@@ -1,0 +1,150 @@
+package org.grad4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.grad4j.core.Tensor;
+import org.grad4j.data.DataLoader;
+import org.grad4j.data.ImageDataset;
+import org.grad4j.layers.Sequential;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+    private static final ImageDataset TRAIN = Synthetic.dataset(512, 345);
+    private static final ImageDataset TEST = Synthetic.dataset(128, 346);
+
+    private static DataLoader trainLoader() {
+        return new DataLoader(TRAIN, 32).withShuffle(7);
+    }
+
+    private static DataLoader testLoader() {
+        return new DataLoader(TEST, 64);
+    }
+
+    @Test
+    void learnsTheSyntheticProblemAndReportsEveryEpoch() {
+        Sequential net = Synthetic.net(345);
+        List<String> events = new ArrayList<>();
+        Trainer trainer = new Trainer(net, new SGD(net.parameters(), 0.1)).addListener(new TrainingListener() {
+            @Override
+            public void onTrainingStart(int firstEpoch, int lastEpoch, int batchesPerEpoch) {
+                events.add("start " + firstEpoch + ".." + lastEpoch + " x" + batchesPerEpoch);
+            }
+
+            @Override
+            public void onEpochEnd(EpochMetrics metrics, List<EpochMetrics> history) {
+                events.add("epoch " + metrics.epoch() + " of " + history.size());
+            }
+
+            @Override
+            public void onTrainingEnd(List<EpochMetrics> history) {
+                events.add("end " + history.size());
+            }
+        });
+        List<EpochMetrics> h = trainer.fit(trainLoader(), testLoader(), 3);
+        assertEquals(List.of("start 1..3 x16", "epoch 1 of 1", "epoch 2 of 2", "epoch 3 of 3", "end 3"), events);
+        assertTrue(h.get(2).trainLoss() < h.get(0).trainLoss(), h.toString());
+        assertTrue(h.get(2).trainAccuracy() > 0.9, h.toString());
+        assertTrue(h.get(2).testAccuracy() > 0.9, h.toString());
+        assertTrue(h.get(0).examplesPerSecond() > 0 && h.get(0).seconds() > 0);
+        assertTrue(net.isTraining(), "evaluation restores training mode");
+    }
+
+    @Test
+    void accuracyEvaluatesInEvalModeAndRestoresTheMode() {
+        Sequential net = Synthetic.net(345);
+        net.eval();
+        double acc = Trainer.accuracy(net, testLoader());
+        assertTrue(acc >= 0 && acc <= 1);
+        assertTrue(!net.isTraining());
+    }
+
+    @Test
+    void countCorrectComparesArgmaxWithLabels() {
+        Tensor logits = Tensor.of(new float[] {0, 2, 1, 5, 0, 0, 0, 0, 9}, 3, 3);
+        assertEquals(2, Trainer.countCorrect(logits, new int[] {1, 0, 1}));
+    }
+
+    @Test
+    void divergenceStopsWithAMessageAndKeepsFinishedEpochs(@TempDir Path dir) throws Exception {
+        Sequential net = Synthetic.net(345);
+        Path metrics = dir.resolve("metrics.jsonl");
+        Trainer trainer = new Trainer(net, new SGD(net.parameters(), 1.0))
+                .addListener(new MetricsFile(metrics));
+        trainer.fit(trainLoader(), null, 1);
+        Trainer wild = new Trainer(net, new SGD(net.parameters(), 1e30)).addListener(new MetricsFile(metrics));
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> wild.fit(trainLoader(), null, 1));
+        assertTrue(e.getMessage().matches("training diverged at epoch 1, step \\d+: loss is (NaN|Infinity) "
+                + "\\((last finite loss \\d+\\.\\d{4} at step \\d+|no finite loss before it)\\); "
+                + "try a lower learning rate than 1\\.0E30"), e.getMessage());
+        assertEquals(1, MetricsFile.read(metrics).size(), "the finished epoch's metrics stay");
+    }
+
+    @Test
+    void resumingGivesBitIdenticalWeights(@TempDir Path dir) throws Exception {
+        Sequential straight = Synthetic.net(345);
+        new Trainer(straight, new SGD(straight.parameters(), 0.1, 0.9, 0, 1e-4, false)).withSeed(11)
+                .fit(trainLoader(), testLoader(), 2);
+
+        Path ckpt = dir.resolve("ckpt.safetensors");
+        Sequential first = Synthetic.net(345);
+        new Trainer(first, new SGD(first.parameters(), 0.1, 0.9, 0, 1e-4, false)).withSeed(11)
+                .withCheckpoint(ckpt).fit(trainLoader(), testLoader(), 1);
+
+        Sequential resumed = Synthetic.net(999);  // other initial weights: all must come from the checkpoint
+        SGD sgd = new SGD(resumed.parameters(), 0.1, 0.9, 0, 1e-4, false);
+        Trainer trainer = new Trainer(resumed, sgd).withSeed(11).resumeFrom(Checkpoint.read(ckpt));
+        List<EpochMetrics> h = trainer.fit(trainLoader(), testLoader(), 2);
+        assertEquals(2, h.size());
+
+        Map<String, Tensor> a = straight.stateDict();
+        Map<String, Tensor> b = resumed.stateDict();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).toArray(), b.get(k).toArray(), k);
+        }
+    }
+
+    @Test
+    void resumeRefusesAnotherSeed(@TempDir Path dir) throws Exception {
+        Path ckpt = dir.resolve("ckpt.safetensors");
+        Sequential net = Synthetic.net(345);
+        new Trainer(net, new SGD(net.parameters(), 0.1)).withSeed(1).withCheckpoint(ckpt)
+                .fit(trainLoader(), null, 1);
+        Trainer other = new Trainer(net, new SGD(net.parameters(), 0.1)).withSeed(2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> other.resumeFrom(Checkpoint.read(ckpt)));
+        assertEquals("resume: the checkpoint was written with seed 1, this run uses seed 2; the run would not "
+                + "continue exactly", e.getMessage());
+    }
+
+    @Test
+    void invalidArguments() {
+        Sequential net = Synthetic.net(345);
+        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1));
+        assertEquals("Trainer: invalid number of epochs 0 (expected >= 1)",
+                assertThrows(IllegalArgumentException.class, () -> t.fit(trainLoader(), null, 0)).getMessage());
+        assertEquals("Trainer: invalid label smoothing 1.5 (expected 0 to 1)",
+                assertThrows(IllegalArgumentException.class, () -> t.withLabelSmoothing(1.5)).getMessage());
+    }
+
+    @Test
+    void checkpointFileIsLeftAsItWasWhenTheDirectoryIsGone(@TempDir Path dir) throws Exception {
+        Sequential net = Synthetic.net(345);
+        Path missing = dir.resolve("no-such-dir").resolve("ckpt.safetensors");
+        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).withCheckpoint(missing);
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> t.fit(trainLoader(), null, 1));
+        assertTrue(e.getMessage().startsWith("checkpoint: cannot write " + missing), e.getMessage());
+        assertTrue(!Files.exists(missing.getParent()));
+    }
+}
