@@ -1,0 +1,276 @@
+package org.grad4j.examples;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.grad4j.data.DataLoader;
+import org.grad4j.data.FashionMnist;
+import org.grad4j.data.ImageDataset;
+import org.grad4j.layers.BatchNorm;
+import org.grad4j.layers.BatchNorm1d;
+import org.grad4j.layers.BatchNorm2d;
+import org.grad4j.layers.Conv2d;
+import org.grad4j.layers.Flatten;
+import org.grad4j.layers.Init;
+import org.grad4j.layers.Linear;
+import org.grad4j.layers.MaxPool2d;
+import org.grad4j.layers.Module;
+import org.grad4j.layers.ScratchBatchNorm;
+import org.grad4j.layers.Sequential;
+import org.grad4j.layers.Sigmoid;
+import org.grad4j.train.Checkpoint;
+import org.grad4j.train.ConsoleReporter;
+import org.grad4j.train.EpochMetrics;
+import org.grad4j.train.MetricsFile;
+import org.grad4j.train.SGD;
+import org.grad4j.train.Trainer;
+import org.grad4j.train.TrainingPlot;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The experiment of d2l's "Batch Normalization" chapter: LeNet with batch normalization after
+ * every convolution and hidden linear layer, trained on Fashion-MNIST with SGD (lr 1.0, batch 256,
+ * 10 epochs, xavier-uniform weights), as {@code train_ch6} does.
+ *
+ * <pre>
+ * java -jar examples/target/bnlenet.jar                  # 28x28, the chapter's hyper-parameters
+ * java -jar examples/target/bnlenet.jar --resize 96 --batch-size 32
+ * java -jar examples/target/bnlenet.jar --bn scratch     # the chapter's from-scratch BatchNorm
+ * </pre>
+ */
+@Command(name = "bnlenet", mixinStandardHelpOptions = true, version = "grad4j BnLeNet 0.1.0",
+        description = "Trains the BN-LeNet of d2l's Batch Normalization chapter on Fashion-MNIST.",
+        sortOptions = false)
+public final class BnLeNet implements Callable<Integer> {
+    /** Which batch normalization the model uses. */
+    public enum Norm {
+        /** grad4j's BatchNorm1d/BatchNorm2d (PyTorch semantics). */
+        library,
+        /** The chapter's from-scratch BatchNorm (momentum 0.9 on the old value, biased variance). */
+        scratch,
+        /** No batch normalization: plain LeNet with sigmoid. */
+        none
+    }
+
+    @Option(names = "--epochs", description = "epochs to train (default: ${DEFAULT-VALUE})")
+    int epochs = 10;
+
+    @Option(names = "--batch-size", description = "training and evaluation batch size (default: ${DEFAULT-VALUE})")
+    int batchSize = 256;
+
+    @Option(names = "--lr", description = "SGD learning rate (default: ${DEFAULT-VALUE})")
+    double lr = 1.0;
+
+    @Option(names = "--resize", paramLabel = "SIZE",
+            description = "resize images to SIZE x SIZE, bilinear (the chapter's 96; default: 28, no resize)")
+    Integer resize;
+
+    @Option(names = "--bn", paramLabel = "KIND", description = "library, scratch or none (default: ${DEFAULT-VALUE})")
+    Norm bn = Norm.library;
+
+    @Option(names = "--threads", description = "worker threads (default: available processors, ${DEFAULT-VALUE})")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--seed", description = "seed of initialisation and shuffling (default: ${DEFAULT-VALUE})")
+    long seed = 0;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "directory with the four Fashion-MNIST files")
+    Path dataDir;
+
+    @Option(names = "--train-limit", paramLabel = "N", description = "use only the first N training images")
+    Integer trainLimit;
+
+    @Option(names = "--metrics", paramLabel = "FILE", description = "write per-epoch metrics as JSON lines")
+    Path metrics;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "write training curves (PNG, SVG) and a checkpoint here")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "FILE", description = "continue from a checkpoint")
+    Path resume;
+
+    @Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    private final PrintStream stdout;
+    /** Where the data comes from; tests point it at empty directories and a dead mirror. */
+    FashionMnist source = new FashionMnist();
+
+    BnLeNet(PrintStream stdout) {
+        this.stdout = stdout;
+    }
+
+    /**
+     * The chapter's BN-LeNet for {@code size x size} inputs: conv 5x5 (6) - BN - sigmoid - max pool 2,
+     * conv 5x5 (16) - BN - sigmoid - max pool 2, flatten, linear 120 - BN - sigmoid, linear 84 - BN -
+     * sigmoid, linear 10.
+     *
+     * @throws IllegalArgumentException if {@code size} is too small for the two convolutions and pools
+     */
+    public static Sequential model(int size, Norm norm) {
+        int s = ((size - 4) / 2 - 4) / 2;
+        if (size < 16) {
+            throw new IllegalArgumentException("BN-LeNet: input size " + size + " is too small, expected at least 16");
+        }
+        Sequential net = new Sequential();
+        net.add(new Conv2d(1, 6, 5));
+        addNorm(net, norm, 6, 4);
+        net.add(new Sigmoid());
+        net.add(new MaxPool2d(2, 2, 0));
+        net.add(new Conv2d(6, 16, 5));
+        addNorm(net, norm, 16, 4);
+        net.add(new Sigmoid());
+        net.add(new MaxPool2d(2, 2, 0));
+        net.add(new Flatten());
+        net.add(new Linear(16 * s * s, 120));
+        addNorm(net, norm, 120, 2);
+        net.add(new Sigmoid());
+        net.add(new Linear(120, 84));
+        addNorm(net, norm, 84, 2);
+        net.add(new Sigmoid());
+        net.add(new Linear(84, 10));
+        return net;
+    }
+
+    private static void addNorm(Sequential net, Norm norm, int features, int dims) {
+        switch (norm) {
+            case library:
+                net.add(dims == 4 ? new BatchNorm2d(features) : new BatchNorm1d(features));
+                break;
+            case scratch:
+                net.add(new ScratchBatchNorm(features, dims));
+                break;
+            default:
+                break;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        requirePositive("--epochs", epochs);
+        requirePositive("--batch-size", batchSize);
+        requirePositive("--threads", threads);
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--lr must be a positive number, got " + lr);
+        }
+        if (trainLimit != null) {
+            requirePositive("--train-limit", trainLimit);
+        }
+        int size = resize == null ? FashionMnist.SIZE : resize;
+        if (size < 16) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--resize must be at least 16 for BN-LeNet, got " + size);
+        }
+
+        FashionMnist data = dataDir == null ? source : source.withDirectory(dataDir);
+        ImageDataset train = data.load(FashionMnist.Split.TRAIN);
+        ImageDataset test = data.load(FashionMnist.Split.TEST);
+        if (trainLimit != null && trainLimit < train.size()) {
+            train = train.slice(0, trainLimit);
+        }
+        if (size != FashionMnist.SIZE) {
+            train = train.resize(size, size);
+            test = test.resize(size, size);
+        }
+
+        Init.manualSeed(seed);
+        Sequential net = model(size, bn);
+        Init.xavierUniformWeights(net, new Random(seed));
+        stdout.println(net);
+        stdout.println(net.summary(1, 1, size, size));
+
+        SGD sgd = new SGD(net.parameters(), lr);
+        Trainer trainer = new Trainer(net, sgd).withSeed(seed)
+                .addListener(new ConsoleReporter(stdout, stdout == System.out && ConsoleReporter.isTerminal()));
+        if (metrics != null) {
+            trainer.addListener(new MetricsFile(metrics));
+        }
+        if (out != null) {
+            java.nio.file.Files.createDirectories(out);
+            trainer.addListener(new TrainingPlot(out, "bnlenet")).withCheckpoint(out.resolve("checkpoint.safetensors"));
+        }
+        if (resume != null) {
+            Checkpoint c = Checkpoint.read(resume);
+            trainer.resumeFrom(c);
+            stdout.println("resumed from " + resume + " after epoch " + c.epoch());
+        }
+        DataLoader trainLoader = new DataLoader(train, batchSize).withShuffle(seed).withPrefetch(true);
+        DataLoader testLoader = new DataLoader(test, batchSize).withPrefetch(true);
+        List<EpochMetrics> history = trainer.fit(trainLoader, testLoader, epochs);
+
+        EpochMetrics last = history.get(history.size() - 1);
+        stdout.println(String.format(Locale.ROOT, "loss %.3f, train acc %.3f, test acc %.3f",
+                last.trainLoss(), last.trainAccuracy(), last.testAccuracy()));
+        stdout.println(String.format(Locale.ROOT, "%.1f examples/sec on cpu (%d threads, kernels: %s)",
+                meanExamplesPerSecond(history), threads, "portable"));
+        printFirstNorm(net);
+        return 0;
+    }
+
+    /** d2l's figure: all training examples over all training compute, i.e. the harmonic mean of the epochs'. */
+    static double meanExamplesPerSecond(List<EpochMetrics> history) {
+        double seconds = 0;
+        for (EpochMetrics m : history) {
+            seconds += 1 / m.examplesPerSecond();
+        }
+        return history.size() / seconds;
+    }
+
+    /** The chapter prints the scale and shift that the first batch-norm layer learned. */
+    private void printFirstNorm(Module net) {
+        for (Module m : net.modules()) {
+            if (m instanceof BatchNorm && ((BatchNorm) m).weight() != null) {
+                stdout.println("gamma " + ((BatchNorm) m).weight().flatten());
+                stdout.println("beta  " + ((BatchNorm) m).bias().flatten());
+                return;
+            }
+            if (m instanceof ScratchBatchNorm) {
+                stdout.println("gamma " + ((ScratchBatchNorm) m).gamma().flatten());
+                stdout.println("beta  " + ((ScratchBatchNorm) m).beta().flatten());
+                return;
+            }
+        }
+    }
+
+    private void requirePositive(String option, long value) {
+        if (value <= 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    option + " must be positive, got " + value);
+        }
+    }
+
+    /** Runs the command line and returns the exit code: 0 done, 1 training failed, 2 bad input or data. */
+    static int run(PrintStream out, PrintStream err, String... args) {
+        return run(new BnLeNet(out), err, args);
+    }
+
+    static int run(BnLeNet app, PrintStream err, String... args) {
+        PrintStream out = app.stdout;
+        CommandLine cli = new CommandLine(app).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setOut(new java.io.PrintWriter(out, true)).setErr(new java.io.PrintWriter(err, true));
+        cli.setParameterExceptionHandler((e, argv) -> {
+            err.println("bnlenet: " + e.getMessage());
+            err.println("Try 'bnlenet --help' for the options.");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            err.println("bnlenet: " + e.getMessage());
+            if (app.verbose) {
+                e.printStackTrace(err);
+            }
+            return e instanceof java.io.IOException || e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** Entry point; exits with the code of {@link #run}. */
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+}
