@@ -294,6 +294,14 @@ public final class Tensor {
     }
 
     /**
+     * A new leaf with a copy of the values and the same shape (scalars included), not requiring a
+     * gradient: a snapshot that later in-place writes to this tensor do not change. Not recorded.
+     */
+    public Tensor copy() {
+        return fresh(data.clone(), shape);
+    }
+
+    /**
      * A leaf that shares the values (and version counter) of this tensor but is cut off from
      * autograd, as PyTorch's {@code detach()}.
      */

@@ -129,6 +129,17 @@ class TensorTest {
     }
 
     @Test
+    void copyIsASnapshotOfAnyShape() {
+        Tensor s = Tensor.scalar(4).requiresGrad(true);
+        Tensor c = s.copy();
+        assertEquals(Shape.SCALAR, c.shape());
+        assertTrue(!c.requiresGrad() && c.isLeaf());
+        s.fill(5);
+        assertEquals(4f, c.item());
+        assertEquals(Shape.of(2, 0), Tensor.zeros(2, 0).copy().shape());
+    }
+
+    @Test
     void detachSharesValuesButNotGrad() {
         Tensor w = Tensor.ones(2).requiresGrad(true);
         Tensor d = w.detach();

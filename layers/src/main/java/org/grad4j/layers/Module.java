@@ -264,7 +264,7 @@ public abstract class Module {
      * two modules appears under both keys, as in PyTorch.
      *
      * <p>The values are detached views that share storage with the module, as PyTorch's: they see
-     * later training steps. Copy them ({@code Tensor.of(t.toArray(), t.shape().dims())}) for a
+     * later training steps. Copy them ({@link Tensor#copy()}) for a
      * snapshot. The map is a fresh, modifiable {@link LinkedHashMap}.
      */
     public final Map<String, Tensor> stateDict() {

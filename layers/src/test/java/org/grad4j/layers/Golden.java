@@ -35,7 +35,7 @@ final class Golden {
 
     /** A fresh leaf copy that requires a gradient. */
     static Tensor leaf(Tensor t) {
-        return Tensor.of(t.toArray(), t.shape().dims()).requiresGrad(true);
+        return t.copy().requiresGrad(true);
     }
 
     /** {@code |actual - expected| <= atol + rtol * |expected|} element-wise, with a message naming the worst index. */

@@ -118,7 +118,7 @@ public final class SGD implements Optimizer {
         }
         Tensor b = buffers[i];
         if (b == null) {
-            b = buffers[i] = Tensor.of(d.toArray(), p.shape().dims());
+            b = buffers[i] = d.copy();
         } else {
             b.mulInPlace((float) momentum).addInPlace((float) (1 - dampening), d);
         }
@@ -191,7 +191,7 @@ public final class SGD implements Optimizer {
                 problems.add("'" + key + "' has shape " + e.getValue().shape() + ", expected "
                         + params.get(index).shape());
             } else {
-                loaded[index] = Tensor.of(e.getValue().toArray(), e.getValue().shape().dims());
+                loaded[index] = e.getValue().copy();
             }
         }
         if (!problems.isEmpty()) {

@@ -3,6 +3,7 @@ package org.grad4j.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
@@ -124,6 +125,21 @@ class SGDTest {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], actual[i], 1e-5 + 1e-5 * Math.abs(expected[i]), "element " + i);
         }
+    }
+
+    @Test
+    void scalarParametersKeepTheirShape() {
+        Tensor p = Tensor.scalar(2).requiresGrad(true);
+        SGD sgd = new SGD(List.of(p), 0.1, 0.9, 0, 0.1, true);
+        for (int i = 0; i < 3; i++) {
+            p.zeroGrad();
+            try (Tape tape = Tape.record()) {
+                p.square().backward();
+            }
+            sgd.step();
+        }
+        assertEquals(org.grad4j.core.Shape.SCALAR, sgd.stateDict().get("momentum_buffer.0").shape());
+        assertTrue(p.item() < 2);
     }
 
     @Test
