@@ -1,11 +1,15 @@
 package org.grad4j.examples;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.grad4j.core.kernels.Kernels;
 import org.grad4j.data.DataLoader;
 import org.grad4j.data.FashionMnist;
 import org.grad4j.data.ImageDataset;
@@ -179,6 +183,7 @@ public final class BnLeNet implements Callable<Integer> {
             test = test.resize(size, size);
         }
 
+        Kernels.setThreads(threads);
         Init.manualSeed(seed);
         Sequential net = model(size, bn);
         Init.xavierUniformWeights(net, new Random(seed));
@@ -208,7 +213,8 @@ public final class BnLeNet implements Callable<Integer> {
         stdout.println(String.format(Locale.ROOT, "loss %.3f, train acc %.3f, test acc %.3f",
                 last.trainLoss(), last.trainAccuracy(), last.testAccuracy()));
         stdout.println(String.format(Locale.ROOT, "%.1f examples/sec on cpu (%d threads, kernels: %s)",
-                meanExamplesPerSecond(history), threads, "portable"));
+                meanExamplesPerSecond(history), Kernels.threads(),
+                Kernels.description().replaceFirst(", \\d+ threads?$", "")));
         printFirstNorm(net);
         return 0;
     }
@@ -269,8 +275,41 @@ public final class BnLeNet implements Callable<Integer> {
         return cli.execute(args);
     }
 
-    /** Entry point; exits with the code of {@link #run}. */
+    /**
+     * Entry point; exits with the code of {@link #run}. When the JVM was started without the
+     * Vector API module, the program restarts itself once with {@code --add-modules
+     * jdk.incubator.vector}, so that {@code java -jar bnlenet.jar} gets the SIMD kernels without
+     * flags; {@code -Dgrad4j.simd=false} keeps the portable path and skips the restart.
+     */
     public static void main(String[] args) {
+        if (!Kernels.simd() && !"false".equals(System.getProperty("grad4j.simd"))
+                && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            Integer code = relaunchWithVectorApi(args);
+            if (code != null) {
+                System.exit(code);
+            }
+        }
         System.exit(run(System.out, System.err, args));
+    }
+
+    /** Runs this program again in a JVM with the Vector API module; null when that JVM cannot start. */
+    private static Integer relaunchWithVectorApi(String[] args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--add-modules");
+        command.add("jdk.incubator.vector");
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(BnLeNet.class.getName());
+        command.addAll(List.of(args));
+        try {
+            return new ProcessBuilder(command).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
     }
 }

@@ -58,6 +58,9 @@ class BnLeNetTest {
         r = run("--bn", "weird");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--bn"), r.err());
+        r = run("--threads", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("bnlenet: --threads must be positive, got 0"), r.err());
         r = run("--resize", "8");
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("bnlenet: --resize must be at least 16 for BN-LeNet, got 8"), r.err());
@@ -98,7 +101,7 @@ class BnLeNetTest {
                 "--out", outDir.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Conv2d output shape: [1, 6, 24, 24]"), r.out());
-        assertTrue(r.out().contains("examples/sec on cpu"), r.out());
+        assertTrue(r.out().contains("examples/sec on cpu (") && r.out().contains(" threads, kernels: "), r.out());
         assertTrue(r.out().contains("gamma tensor(["), r.out());
         List<EpochMetrics> m = MetricsFile.read(metrics);
         assertEquals(2, m.size());
