@@ -11,11 +11,7 @@ import org.grad4j.core.Tensor;
  * <p>Shapes: x {@code [N, C, H, W]}, y {@code [N, C, H', W']} with
  * {@code H' = (H + 2*padding - kernel) / stride + 1} (rounded down). No parameters.
  */
-public final class AvgPool2d extends Module {
-    private final int kernelSize;
-    private final int stride;
-    private final int padding;
-
+public final class AvgPool2d extends Pool2d {
     /** A window of {@code kernelSize} moved by {@code kernelSize} (PyTorch's default stride), no padding. */
     public AvgPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
@@ -33,42 +29,11 @@ public final class AvgPool2d extends Module {
      *     padding exceeds half the kernel (PyTorch's rule)
      */
     public AvgPool2d(int kernelSize, int stride, int padding) {
-        Pooling.checkOptions("AvgPool2d", kernelSize, stride, padding);
-        this.kernelSize = kernelSize;
-        this.stride = stride;
-        this.padding = padding;
+        super(kernelSize, stride, padding);
     }
 
-    /**
-     * The pooled {@code x [N, C, H, W]}.
-     *
-     * @throws IllegalArgumentException if {@code x} is not 4-D or smaller (after padding) than the window
-     */
     @Override
-    public Tensor forward(Tensor x) {
-        String label = "AvgPool2d(kernel=" + kernelSize + ", stride=" + stride + ")";
-        Pooling.checkRank4(label, x);
-        Pooling.checkWindow(label, x, kernelSize, padding);
+    Tensor pool(Tensor x, int kernelSize, int stride, int padding) {
         return Functional.avgPool2d(x, kernelSize, stride, padding);
-    }
-
-    /** The window's height and width. */
-    public int kernelSize() {
-        return kernelSize;
-    }
-
-    /** The step between windows. */
-    public int stride() {
-        return stride;
-    }
-
-    /** The padding on each side. */
-    public int padding() {
-        return padding;
-    }
-
-    @Override
-    protected String extraRepr() {
-        return "kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding;
     }
 }

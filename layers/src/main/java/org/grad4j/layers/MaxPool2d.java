@@ -11,11 +11,7 @@ import org.grad4j.core.Tensor;
  * <p>Shapes: x {@code [N, C, H, W]}, y {@code [N, C, H', W']} with
  * {@code H' = (H + 2*padding - kernel) / stride + 1} (rounded down). No parameters.
  */
-public final class MaxPool2d extends Module {
-    private final int kernelSize;
-    private final int stride;
-    private final int padding;
-
+public final class MaxPool2d extends Pool2d {
     /** A window of {@code kernelSize} moved by {@code kernelSize} (PyTorch's default stride), no padding. */
     public MaxPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
@@ -33,43 +29,16 @@ public final class MaxPool2d extends Module {
      *     padding exceeds half the kernel (PyTorch's rule)
      */
     public MaxPool2d(int kernelSize, int stride, int padding) {
-        Pooling.checkOptions("MaxPool2d", kernelSize, stride, padding);
-        this.kernelSize = kernelSize;
-        this.stride = stride;
-        this.padding = padding;
+        super(kernelSize, stride, padding);
     }
 
-    /**
-     * The pooled {@code x [N, C, H, W]}.
-     *
-     * @throws IllegalArgumentException if {@code x} is not 4-D or smaller (after padding) than the window
-     */
     @Override
-    public Tensor forward(Tensor x) {
-        String label = "MaxPool2d(kernel=" + kernelSize + ", stride=" + stride + ")";
-        Pooling.checkRank4(label, x);
-        Pooling.checkWindow(label, x, kernelSize, padding);
+    Tensor pool(Tensor x, int kernelSize, int stride, int padding) {
         return Functional.maxPool2d(x, kernelSize, stride, padding);
-    }
-
-    /** The window's height and width. */
-    public int kernelSize() {
-        return kernelSize;
-    }
-
-    /** The step between windows. */
-    public int stride() {
-        return stride;
-    }
-
-    /** The padding on each side. */
-    public int padding() {
-        return padding;
     }
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding
-                + ", dilation=1, ceil_mode=False";
+        return super.extraRepr() + ", dilation=1, ceil_mode=False";
     }
 }
