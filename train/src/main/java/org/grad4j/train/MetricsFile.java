@@ -1,13 +1,13 @@
 package org.grad4j.train;
 
 import java.io.IOException;
-import org.grad4j.core.io.AtomicFiles;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.grad4j.core.io.AtomicFiles;
 
 /**
  * Writes the metrics of every finished epoch as JSON lines, one object per epoch (see

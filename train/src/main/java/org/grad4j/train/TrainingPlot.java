@@ -2,11 +2,11 @@ package org.grad4j.train;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import org.grad4j.core.io.AtomicFiles;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.grad4j.core.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
