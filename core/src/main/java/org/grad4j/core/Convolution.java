@@ -1,5 +1,6 @@
 package org.grad4j.core;
 
+import org.grad4j.core.kernels.ConvKernels;
 import org.grad4j.core.kernels.Gemm;
 import org.grad4j.core.kernels.Im2col;
 import org.grad4j.core.kernels.Workspace;
@@ -16,7 +17,8 @@ import org.grad4j.core.kernels.Workspace;
  * {@code db[f]} is the sum of {@code dY} over batch and positions. The column matrices live in
  * the per-thread {@link Workspace}; backward recomputes {@code cols} rather than keeping one per
  * recorded convolution, which trades one cheap unfolding for a whole batch-sized matrix of memory
- * per layer.
+ * per layer, except when the workspace still holds this convolution's columns (tagged by the
+ * forward pass and untouched since: the last convolution before the loss).
  */
 final class Convolution {
     private Convolution() {
@@ -71,6 +73,10 @@ final class Convolution {
 
         float[] cols = Workspace.get(Workspace.COLS, ck * np);
         Im2col.im2col(x.data, g, cols);
+        // Backward reuses these columns if no other op takes the slot before it (the last
+        // convolution of a forward pass is the first of the backward pass).
+        Object colsOwner = new Object();
+        Workspace.tag(Workspace.COLS, colsOwner);
         float[] y = new float[n * f * plane];
         if (n == 1) {
             // [F, 1*OH*OW] is already [1, F, OH, OW].
@@ -78,19 +84,10 @@ final class Convolution {
         } else {
             float[] rows = Workspace.get(Workspace.ROWS, f * np);
             Gemm.gemm(false, false, f, np, ck, weight.data, cols, rows, false);
-            permute(rows, f, n, plane, y);
+            ConvKernels.permute(rows, f, n, plane, y);
         }
         if (bias != null) {
-            float[] b = bias.data;
-            for (int i = 0; i < n; i++) {
-                for (int k = 0; k < f; k++) {
-                    int o = (i * f + k) * plane;
-                    float bk = b[k];
-                    for (int p = 0; p < plane; p++) {
-                        y[o + p] += bk;
-                    }
-                }
-            }
+            ConvKernels.addBias(y, n, f, plane, bias.data);
         }
         Tensor out = Tensor.fresh(y, Shape.of(n, f, oh, ow));
         Tape.Backward backward = (gy, gi) -> {
@@ -99,22 +96,17 @@ final class Convolution {
                 gRows = gy;
             } else {
                 gRows = Workspace.get(Workspace.ROWS, f * np);
-                permute(gy, n, f, plane, gRows);
+                ConvKernels.permute(gy, n, f, plane, gRows);
             }
             if (bias != null && gi[2] != null) {
-                float[] gb = gi[2];
-                for (int k = 0; k < f; k++) {
-                    double s = 0;
-                    int o = k * np;
-                    for (int p = 0; p < np; p++) {
-                        s += gRows[o + p];
-                    }
-                    gb[k] += (float) s;
-                }
+                ConvKernels.biasGrad(gRows, f, np, gi[2]);
             }
             if (gi[1] != null) {
-                float[] cols2 = Workspace.get(Workspace.COLS, ck * np);
-                Im2col.im2col(x.data, g, cols2);
+                float[] cols2 = Workspace.tagged(Workspace.COLS, colsOwner, ck * np);
+                if (cols2 == null) {
+                    cols2 = Workspace.get(Workspace.COLS, ck * np);
+                    Im2col.im2col(x.data, g, cols2);
+                }
                 // dW [F, CK] += dY' [F, NP] . cols^T [NP, CK]
                 Gemm.gemm(false, true, f, ck, np, gRows, cols2, gi[1], true);
             }
@@ -128,14 +120,5 @@ final class Convolution {
         return bias == null
                 ? Tape.record("conv2d", out, backward, x, weight)
                 : Tape.record("conv2d", out, backward, x, weight, bias);
-    }
-
-    /** {@code dst [b, a, p] = src [a, b, p]}: swaps the two outer dimensions of blocks of {@code p}. */
-    private static void permute(float[] src, int a, int b, int p, float[] dst) {
-        for (int i = 0; i < a; i++) {
-            for (int j = 0; j < b; j++) {
-                System.arraycopy(src, (i * b + j) * p, dst, (j * a + i) * p, p);
-            }
-        }
     }
 }

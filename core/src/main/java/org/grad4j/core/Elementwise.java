@@ -1,5 +1,7 @@
 package org.grad4j.core;
 
+import org.grad4j.core.kernels.ElementwiseKernels;
+
 /**
  * Element-wise ops and their gradients. Binary ops broadcast; their backward computes the
  * gradient at the broadcast shape and sums it back to each operand's own shape.
@@ -147,9 +149,7 @@ final class Elementwise {
                 }
                 break;
             case SIGMOID:
-                for (int i = 0; i < n; i++) {
-                    out[i] = sigmoid(xs[i]);
-                }
+                ElementwiseKernels.sigmoid(xs, out, n);
                 break;
             case RELU:
                 for (int i = 0; i < n; i++) {
@@ -193,9 +193,7 @@ final class Elementwise {
                 }
                 break;
             case SIGMOID: // d s(x) = s(x) (1 - s(x))
-                for (int i = 0; i < n; i++) {
-                    gx[i] += g[i] * y[i] * (1f - y[i]);
-                }
+                ElementwiseKernels.sigmoidBackward(y, g, gx, n);
                 break;
             case RELU:
                 for (int i = 0; i < n; i++) {
@@ -211,10 +209,6 @@ final class Elementwise {
 
     /** The logistic function without overflow for large |x|. */
     static float sigmoid(float x) {
-        if (x >= 0) {
-            return (float) (1.0 / (1.0 + Math.exp(-x)));
-        }
-        double e = Math.exp(x);
-        return (float) (e / (1.0 + e));
+        return ElementwiseKernels.sigmoid(x);
     }
 }

@@ -20,7 +20,7 @@ final class Pooling {
         int[] argmax = Tape.recorderFor(x) == null ? null : new int[y.length];
         PoolKernels.maxForward(x.data, planes, h, w, kernel, stride, padding, oh, ow, y, argmax);
         Tensor out = Tensor.fresh(y, Shape.of(x.dim(0), x.dim(1), oh, ow));
-        return Tape.record(op, out, (g, gi) -> PoolKernels.maxBackward(g, argmax, gi[0]), x);
+        return Tape.record(op, out, (g, gi) -> PoolKernels.maxBackward(g, argmax, gi[0], planes, oh * ow), x);
     }
 
     static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {

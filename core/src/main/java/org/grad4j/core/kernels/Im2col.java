@@ -14,9 +14,16 @@ import java.util.Arrays;
  * map: it adds every entry of a column matrix back onto the input position it was copied from,
  * which is how {@code dX = col2im(W^T dY)} sums the overlapping windows.
  *
+ * <p>Both are parallel over the images of the batch ({@link Parallel#forRange}); an image's
+ * entries are produced (or added) in the same order whatever the thread count, so results are
+ * bit-identical for every thread count.
+ *
  * <p>Internal API, public only for the other grad4j packages.
  */
 public final class Im2col {
+    /** Below this many column-matrix entries an op runs on the calling thread. */
+    static final int PARALLEL_MIN = 1 << 15;
+
     private Im2col() {
     }
 
@@ -65,6 +72,15 @@ public final class Im2col {
      * modified.
      */
     public static void im2col(float[] x, Geometry g, float[] cols) {
+        if ((long) g.rows() * g.cols() < PARALLEL_MIN) {
+            im2col(x, g, cols, 0, g.batch());
+        } else {
+            Parallel.forRange(g.batch(), (from, to) -> im2col(x, g, cols, from, to));
+        }
+    }
+
+    /** {@link #im2col(float[], Geometry, float[])} for images {@code [from, to)}: their columns only. */
+    static void im2col(float[] x, Geometry g, float[] cols, int from, int to) {
         int h = g.height();
         int w = g.width();
         int kh = g.kernelH();
@@ -78,16 +94,17 @@ public final class Im2col {
         int plane = oh * ow;
         int np = g.batch() * plane;
         int channels = g.channels();
+        // Row by row of the column matrix, so that its long rows are written in sequence (taking the
+        // images in the outer loop would jump by a whole row, N*OH*OW floats, every OH*OW floats).
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    int rowBase = ((c * kh + i) * kw + j) * np;
                     // Output columns whose input column ow*sw - pw + j lies inside [0, W).
                     int lo = firstInside(pw - j, sw, ow);
                     int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
-                    for (int n = 0; n < g.batch(); n++) {
+                    for (int n = from; n < to; n++) {
                         int xBase = (n * channels + c) * h * w;
-                        int dstBase = rowBase + n * plane;
+                        int dstBase = ((c * kh + i) * kw + j) * np + n * plane;
                         for (int r = 0; r < oh; r++) {
                             int ih = r * sh - ph + i;
                             int d = dstBase + r * ow;
@@ -120,6 +137,16 @@ public final class Im2col {
      * {@code gx} is modified, by adding.
      */
     public static void col2im(float[] cols, Geometry g, float[] gx) {
+        if ((long) g.rows() * g.cols() < PARALLEL_MIN) {
+            col2im(cols, g, gx, 0, g.batch());
+        } else {
+            // Images write disjoint parts of gx, and each element's additions keep their order.
+            Parallel.forRange(g.batch(), (from, to) -> col2im(cols, g, gx, from, to));
+        }
+    }
+
+    /** {@link #col2im(float[], Geometry, float[])} for images {@code [from, to)}. */
+    static void col2im(float[] cols, Geometry g, float[] gx, int from, int to) {
         int h = g.height();
         int w = g.width();
         int kh = g.kernelH();
@@ -133,24 +160,34 @@ public final class Im2col {
         int plane = oh * ow;
         int np = g.batch() * plane;
         int channels = g.channels();
+        // Row by row of the column matrix, read in sequence; each element of gx still receives its
+        // additions in (c, i, j) order, as with a single thread.
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    int rowBase = ((c * kh + i) * kw + j) * np;
                     int lo = firstInside(pw - j, sw, ow);
                     int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
-                    for (int n = 0; n < g.batch(); n++) {
+                    if (hi <= lo) {
+                        continue;
+                    }
+                    for (int n = from; n < to; n++) {
                         int xBase = (n * channels + c) * h * w;
-                        int srcBase = rowBase + n * plane;
+                        int srcBase = ((c * kh + i) * kw + j) * np + n * plane;
                         for (int r = 0; r < oh; r++) {
                             int ih = r * sh - ph + i;
-                            if (ih < 0 || ih >= h || hi <= lo) {
+                            if (ih < 0 || ih >= h) {
                                 continue;
                             }
                             int s = srcBase + r * ow;
                             int dst = xBase + ih * w + lo * sw - pw + j;
-                            for (int q = lo; q < hi; q++, dst += sw) {
-                                gx[dst] += cols[s + q];
+                            if (sw == 1) {
+                                for (int q = lo; q < hi; q++) {
+                                    gx[dst + q - lo] += cols[s + q];
+                                }
+                            } else {
+                                for (int q = lo; q < hi; q++, dst += sw) {
+                                    gx[dst] += cols[s + q];
+                                }
                             }
                         }
                     }

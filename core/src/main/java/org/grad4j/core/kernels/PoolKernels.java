@@ -10,6 +10,9 @@ package org.grad4j.core.kernels;
  * <p>Internal API, public only for the other grad4j packages.
  */
 public final class PoolKernels {
+    /** Below this many input elements an op runs on the calling thread. */
+    static final int PARALLEL_MIN = 1 << 15;
+
     private PoolKernels() {
     }
 
@@ -21,8 +24,22 @@ public final class PoolKernels {
      */
     public static void maxForward(float[] x, int planes, int h, int w, int kernel, int stride, int pad,
                                   int outH, int outW, float[] y, int[] argmax) {
-        int o = 0;
-        for (int p = 0; p < planes; p++) {
+        if ((long) planes * h * w < PARALLEL_MIN) {
+            maxForward(x, h, w, kernel, stride, pad, outH, outW, y, argmax, 0, planes);
+        } else {
+            Parallel.forRange(planes, (from, to) -> maxForward(x, h, w, kernel, stride, pad, outH, outW, y, argmax,
+                    from, to));
+        }
+    }
+
+    static void maxForward(float[] x, int h, int w, int kernel, int stride, int pad, int outH, int outW,
+                           float[] y, int[] argmax, int from, int to) {
+        if (kernel == 2 && stride == 2 && pad == 0) {
+            maxForward2x2(x, h, w, outH, outW, y, argmax, from, to);
+            return;
+        }
+        int o = from * outH * outW;
+        for (int p = from; p < to; p++) {
             int base = p * h * w;
             for (int r = 0; r < outH; r++) {
                 int h0 = r * stride - pad;
@@ -32,24 +49,68 @@ public final class PoolKernels {
                     int w0 = c * stride - pad;
                     int w1 = Math.min(w0 + kernel, w);
                     w0 = Math.max(w0, 0);
-                    int best = base + h0 * w + w0;
-                    float bv = x[best];
-                    for (int ih = h0; ih < h1 && bv == bv; ih++) {
-                        int row = base + ih * w;
-                        for (int iw = w0; iw < w1; iw++) {
-                            float v = x[row + iw];
-                            if (v > bv || v != v) {
-                                bv = v;
-                                best = row + iw;
-                                if (v != v) {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                    y[o] = bv;
+                    int best = window(x, base, w, h0, h1, w0, w1);
+                    y[o] = x[best];
                     if (argmax != null) {
                         argmax[o] = best;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The flat index of the window's maximum: the first maximum in row-major order, or the first
+     * NaN (NaN propagates).
+     */
+    private static int window(float[] x, int base, int w, int h0, int h1, int w0, int w1) {
+        int best = base + h0 * w + w0;
+        float bv = x[best];
+        for (int ih = h0; ih < h1 && bv == bv; ih++) {
+            int row = base + ih * w;
+            for (int iw = w0; iw < w1; iw++) {
+                float v = x[row + iw];
+                if (v > bv || v != v) {
+                    bv = v;
+                    best = row + iw;
+                    if (v != v) {
+                        break;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    /** The common 2x2, stride 2, no padding case, the same result as the general loop. */
+    private static void maxForward2x2(float[] x, int h, int w, int outH, int outW, float[] y, int[] argmax,
+                                      int from, int to) {
+        int o = from * outH * outW;
+        for (int p = from; p < to; p++) {
+            int base = p * h * w;
+            for (int r = 0; r < outH; r++) {
+                int row = base + 2 * r * w;
+                for (int c = 0; c < outW; c++, o++) {
+                    int i = row + 2 * c;
+                    float v0 = x[i];
+                    float v1 = x[i + 1];
+                    float v2 = x[i + w];
+                    float v3 = x[i + w + 1];
+                    // Math.max is branch-free and propagates NaN; the index is that of the first
+                    // value equal to the maximum (row-major order; -0 == +0, so a tie keeps the first).
+                    float m = Math.max(Math.max(v0, v1), Math.max(v2, v3));
+                    int b;
+                    if (m != m) {
+                        b = window(x, base, w, 2 * r, 2 * r + 2, 2 * c, 2 * c + 2);
+                    } else {
+                        b = i + w + 1;
+                        b = v2 == m ? i + w : b;
+                        b = v1 == m ? i + 1 : b;
+                        b = v0 == m ? i : b;
+                    }
+                    y[o] = x[b];
+                    if (argmax != null) {
+                        argmax[o] = b;
                     }
                 }
             }
@@ -61,7 +122,24 @@ public final class PoolKernels {
      * Only {@code gx} is modified.
      */
     public static void maxBackward(float[] gy, int[] argmax, float[] gx) {
-        for (int o = 0; o < gy.length; o++) {
+        maxBackwardRange(gy, argmax, gx, 0, gy.length);
+    }
+
+    /**
+     * {@link #maxBackward(float[], int[], float[])} over {@code planes} planes of {@code outPlane}
+     * outputs each, parallel over planes: every argmax of a plane points into that plane's input,
+     * so the planes write disjoint parts of {@code gx} and each element's additions keep their order.
+     */
+    public static void maxBackward(float[] gy, int[] argmax, float[] gx, int planes, int outPlane) {
+        if ((long) planes * outPlane < PARALLEL_MIN) {
+            maxBackwardRange(gy, argmax, gx, 0, planes * outPlane);
+        } else {
+            Parallel.forRange(planes, (from, to) -> maxBackwardRange(gy, argmax, gx, from * outPlane, to * outPlane));
+        }
+    }
+
+    private static void maxBackwardRange(float[] gy, int[] argmax, float[] gx, int from, int to) {
+        for (int o = from; o < to; o++) {
             gx[argmax[o]] += gy[o];
         }
     }

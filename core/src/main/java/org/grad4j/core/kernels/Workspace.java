@@ -23,6 +23,8 @@ public final class Workspace {
 
     private static final int SLOTS = 3;
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+    /** Per thread and slot, the owner that {@link #tag} named for the slot's contents, or null. */
+    private static final ThreadLocal<Object[]> OWNERS = ThreadLocal.withInitial(() -> new Object[SLOTS]);
 
     private Workspace() {
     }
@@ -41,6 +43,8 @@ public final class Workspace {
             throw new IllegalArgumentException("workspace: negative size " + size);
         }
         float[][] buffers = BUFFERS.get();
+        // The caller is about to overwrite the contents: they belong to nobody any more.
+        OWNERS.get()[slot] = null;
         float[] b = buffers[slot];
         if (b == null || b.length < size) {
             // Drop the old array first so that the two never need to be live at once.
@@ -49,6 +53,28 @@ public final class Workspace {
             buffers[slot] = b;
         }
         return b;
+    }
+
+    /**
+     * Records that this thread's buffer for {@code slot} now holds {@code owner}'s contents, as
+     * written since the last {@link #get}. The tag lasts until the next {@link #get} of the slot on
+     * this thread (by anyone), so {@link #tagged} can hand the contents back to the same owner if
+     * nothing has taken the slot in between: a convolution's backward pass reuses the column
+     * matrix of its forward pass when no other convolution ran in between.
+     *
+     * @param owner compared by identity
+     */
+    public static void tag(int slot, Object owner) {
+        OWNERS.get()[slot] = owner;
+    }
+
+    /**
+     * This thread's buffer for {@code slot} if its contents are still those {@link #tag tagged} by
+     * {@code owner} and it holds at least {@code size} floats; otherwise null.
+     */
+    public static float[] tagged(int slot, Object owner, int size) {
+        float[] b = BUFFERS.get()[slot];
+        return owner != null && OWNERS.get()[slot] == owner && b != null && b.length >= size ? b : null;
     }
 
     /** The number of floats this thread's buffers hold. */
@@ -63,5 +89,6 @@ public final class Workspace {
     /** Frees this thread's buffers (they are taken again, smaller, on next use). */
     public static void release() {
         BUFFERS.remove();
+        OWNERS.remove();
     }
 }

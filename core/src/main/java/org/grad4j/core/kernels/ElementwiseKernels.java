@@ -1,0 +1,71 @@
+package org.grad4j.core.kernels;
+
+/**
+ * Element-wise kernels of the training hot path, parallel over fixed contiguous chunks
+ * ({@link Parallel#forRange}). Every output element is computed by the same arithmetic whichever
+ * thread runs it, so the results are bit-identical for every thread count.
+ *
+ * <p>With the vector-api kernels active ({@link Kernels#simd()}), {@link #sigmoid(float[], float[], int)}
+ * runs on {@code VectorElementwise} in float (the Vector API's {@code EXP}, within a few float
+ * ulps of the portable path's double computation); the portable path computes each element in
+ * double and rounds once, exactly as {@link #sigmoid(float)}.
+ *
+ * <p>Internal API, public only for the other grad4j packages.
+ */
+public final class ElementwiseKernels {
+    /** Below this many elements an op runs on the calling thread. */
+    static final int PARALLEL_MIN = 1 << 15;
+
+    private ElementwiseKernels() {
+    }
+
+    /** The logistic function without overflow for large |x|: {@code 1 / (1 + e^-x)}, NaN for NaN. */
+    public static float sigmoid(float x) {
+        // e = exp(-|x|) <= 1: 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0.
+        double e = Math.exp(-Math.abs(x));
+        return (float) (x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
+    }
+
+    /** {@code y[i] = sigmoid(x[i])} for {@code i < n}. Only {@code y} is modified. */
+    public static void sigmoid(float[] x, float[] y, int n) {
+        if (Kernels.SIMD) {
+            // Chunks of whole vectors: an element's lanes, hence its rounding, never depend on the threads.
+            int l = VectorElementwise.L;
+            int vectors = (n + l - 1) / l;
+            if (n < PARALLEL_MIN) {
+                VectorElementwise.sigmoid(x, y, 0, n);
+            } else {
+                Parallel.forRange(vectors, (from, to) -> VectorElementwise.sigmoid(x, y, from * l,
+                        Math.min(n, to * l)));
+            }
+        } else if (n < PARALLEL_MIN) {
+            sigmoid(x, y, 0, n);
+        } else {
+            Parallel.forRange(n, (from, to) -> sigmoid(x, y, from, to));
+        }
+    }
+
+    private static void sigmoid(float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
+            y[i] = sigmoid(x[i]);
+        }
+    }
+
+    /**
+     * The backward pass of {@link #sigmoid(float[], float[], int)} given its output {@code y}:
+     * {@code gx[i] += g[i] * y[i] * (1 - y[i])}. Only {@code gx} is modified, by adding.
+     */
+    public static void sigmoidBackward(float[] y, float[] g, float[] gx, int n) {
+        if (n < PARALLEL_MIN) {
+            sigmoidBackward(y, g, gx, 0, n);
+        } else {
+            Parallel.forRange(n, (from, to) -> sigmoidBackward(y, g, gx, from, to));
+        }
+    }
+
+    private static void sigmoidBackward(float[] y, float[] g, float[] gx, int from, int to) {
+        for (int i = from; i < to; i++) {
+            gx[i] += g[i] * y[i] * (1f - y[i]);
+        }
+    }
+}

@@ -1,0 +1,432 @@
+package org.grad4j.core.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The parallel kernels of a training step (batch norm, max pooling, im2col/col2im, sigmoid)
+ * against naive oracles over awkward sizes, and bit-identical at 1, 2 and 3 threads. The suite
+ * runs with and without {@code --add-modules jdk.incubator.vector}, so both paths are covered.
+ */
+class HotKernelsTest {
+    private static final int[] SIZES = {1, 7, 15, 17, 33};
+    private final int savedThreads = Kernels.threads();
+
+    @AfterEach
+    void restoreThreads() {
+        Kernels.setThreads(savedThreads);
+    }
+
+    private static float[] random(Random r, int n, float scale, float shift) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = r.nextFloat() * scale + shift;
+        }
+        return a;
+    }
+
+    /** Runs {@code f} at 1, 2 and 3 threads and checks that the results are bit-identical. */
+    private static float[] sameAtEveryThreadCount(Supplier<float[]> f) {
+        Kernels.setThreads(1);
+        float[] one = f.get();
+        for (int t : new int[] {2, 3}) {
+            Kernels.setThreads(t);
+            float[] other = f.get();
+            assertEquals(one.length, other.length);
+            for (int i = 0; i < one.length; i++) {
+                assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(other[i]),
+                        "element " + i + " differs at " + t + " threads");
+            }
+            Kernels.setThreads(1);
+        }
+        return one;
+    }
+
+    private static void assertClose(double expected, double actual, double tol, String what) {
+        assertTrue(Math.abs(expected - actual) <= tol * (1 + Math.abs(expected)),
+                what + ": expected " + expected + ", got " + actual);
+    }
+
+    // ---- batch norm ----
+
+    private static float[] batchNorm(float[] x, float[] gy, int n, int c, int s, float[] gamma, float[] beta,
+                                     boolean training) {
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        NormKernels.channelStats(x, n, c, s, mean, var);
+        double[] invstd = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            invstd[ch] = 1 / Math.sqrt(var[ch] + 1e-5);
+        }
+        float[] y = new float[x.length];
+        NormKernels.normalize(x, n, c, s, mean, invstd, gamma, beta, y);
+        float[] gx = new float[x.length];
+        float[] gg = new float[c];
+        float[] gb = new float[c];
+        NormKernels.backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gg, gb);
+        float[] all = new float[4 * c + 2 * x.length + 2 * c];
+        int o = 0;
+        for (int ch = 0; ch < c; ch++) {
+            all[o++] = (float) mean[ch];
+            all[o++] = (float) (mean[ch] - (float) mean[ch]) * 1e8f;
+            all[o++] = (float) var[ch];
+            all[o++] = (float) (var[ch] - (float) var[ch]) * 1e8f;
+        }
+        System.arraycopy(y, 0, all, o, y.length);
+        o += y.length;
+        System.arraycopy(gx, 0, all, o, gx.length);
+        o += gx.length;
+        System.arraycopy(gg, 0, all, o, c);
+        System.arraycopy(gb, 0, all, o + c, c);
+        return all;
+    }
+
+    @Test
+    void batchNormMatchesTheNaiveOracleAndIsThreadCountIndependent() {
+        Random r = new Random(1);
+        int[][] shapes = {{1, 1, 7}, {7, 15, 1}, {17, 7, 33}, {33, 7, 17 * 17}, {15, 17, 15 * 15}, {2, 1, 33 * 33 * 33}};
+        for (int[] sh : shapes) {
+            int n = sh[0];
+            int c = sh[1];
+            int s = sh[2];
+            int len = n * c * s;
+            float[] x = random(r, len, 4f, 3f);
+            float[] gy = random(r, len, 2f, -1f);
+            float[] gamma = random(r, c, 1f, 0.5f);
+            float[] beta = random(r, c, 1f, -0.5f);
+            for (boolean training : new boolean[] {true, false}) {
+                float[] got = sameAtEveryThreadCount(() -> batchNorm(x, gy, n, c, s, gamma, beta, training));
+                // The oracle, all in double.
+                double m = (double) n * s;
+                int yo = 4 * c;
+                int gxo = yo + len;
+                for (int ch = 0; ch < c; ch++) {
+                    double sum = 0;
+                    for (int b = 0; b < n; b++) {
+                        for (int i = 0; i < s; i++) {
+                            sum += x[(b * c + ch) * s + i];
+                        }
+                    }
+                    double mu = sum / m;
+                    double sq = 0;
+                    double sdy = 0;
+                    double sdxc = 0;
+                    for (int b = 0; b < n; b++) {
+                        for (int i = 0; i < s; i++) {
+                            int k = (b * c + ch) * s + i;
+                            sq += (x[k] - mu) * (x[k] - mu);
+                            sdy += gy[k];
+                            sdxc += gy[k] * (x[k] - mu);
+                        }
+                    }
+                    double var = sq / m;
+                    double is = 1 / Math.sqrt(var + 1e-5);
+                    assertClose(mu, got[4 * ch], 1e-6, "mean");
+                    assertClose(var, got[4 * ch + 2], 1e-6, "var");
+                    assertClose(sdxc * is, got[gxo + len + ch], 1e-5, "dgamma");
+                    assertClose(sdy, got[gxo + len + c + ch], 1e-5, "dbeta");
+                    for (int b = 0; b < n; b++) {
+                        for (int i = 0; i < s; i++) {
+                            int k = (b * c + ch) * s + i;
+                            double xhat = (x[k] - mu) * is;
+                            assertClose(xhat * gamma[ch] + beta[ch], got[yo + k], 1e-5, "y");
+                            double gx = training
+                                    ? gamma[ch] * is * (gy[k] - sdy / m - xhat * sdxc * is / m)
+                                    : gamma[ch] * is * gy[k];
+                            assertClose(gx, got[gxo + k], 2e-5, "dx");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- max pooling ----
+
+    private static float[] naiveMaxPool(float[] x, int planes, int h, int w, int k, int st, int pad, int oh, int ow,
+                                        int[] argmax) {
+        float[] y = new float[planes * oh * ow];
+        int o = 0;
+        for (int p = 0; p < planes; p++) {
+            for (int r = 0; r < oh; r++) {
+                for (int c = 0; c < ow; c++, o++) {
+                    float best = Float.NEGATIVE_INFINITY;
+                    int bi = -1;
+                    boolean nan = false;
+                    for (int i = 0; i < k && !nan; i++) {
+                        for (int j = 0; j < k && !nan; j++) {
+                            int ih = r * st - pad + i;
+                            int iw = c * st - pad + j;
+                            if (ih < 0 || ih >= h || iw < 0 || iw >= w) {
+                                continue;
+                            }
+                            int idx = (p * h + ih) * w + iw;
+                            float v = x[idx];
+                            if (Float.isNaN(v)) {
+                                best = v;
+                                bi = idx;
+                                nan = true;
+                            } else if (bi < 0 || v > best) {
+                                best = v;
+                                bi = idx;
+                            }
+                        }
+                    }
+                    y[o] = best;
+                    argmax[o] = bi;
+                }
+            }
+        }
+        return y;
+    }
+
+    @Test
+    void maxPoolMatchesTheNaiveOracleAndIsThreadCountIndependent() {
+        Random r = new Random(2);
+        int[][] cases = {{2, 2, 0}, {3, 2, 1}, {3, 1, 0}, {2, 1, 1}};
+        for (int planes : new int[] {1, 7, 33, 200}) {
+            for (int size : SIZES) {
+                for (int[] kc : cases) {
+                    int k = kc[0];
+                    int st = kc[1];
+                    int pad = kc[2];
+                    if (size + 2 * pad < k) {
+                        continue;
+                    }
+                    int oh = (size + 2 * pad - k) / st + 1;
+                    float[] x = random(r, planes * size * size, 2f, -1f);
+                    // Ties, signed zeros and NaNs.
+                    for (int i = 0; i < x.length; i += 5) {
+                        x[i] = i % 3 == 0 ? 0.5f : i % 3 == 1 ? -0f : 0f;
+                    }
+                    if (x.length > 40) {
+                        x[13] = Float.NaN;
+                        x[x.length - 7] = Float.NaN;
+                    }
+                    int[] argmax = new int[planes * oh * oh];
+                    float[] expected = naiveMaxPool(x, planes, size, size, k, st, pad, oh, oh, argmax);
+                    float[] got = sameAtEveryThreadCount(() -> {
+                        float[] y = new float[planes * oh * oh];
+                        int[] am = new int[y.length];
+                        PoolKernels.maxForward(x, planes, size, size, k, st, pad, oh, oh, y, am);
+                        float[] both = new float[2 * y.length];
+                        System.arraycopy(y, 0, both, 0, y.length);
+                        for (int i = 0; i < am.length; i++) {
+                            both[y.length + i] = am[i];
+                        }
+                        return both;
+                    });
+                    String what = planes + "x" + size + "x" + size + " k" + k + " s" + st + " p" + pad;
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(got[i]), what + " y " + i);
+                        assertEquals(argmax[i], (int) got[expected.length + i], what + " argmax " + i);
+                    }
+                    float[] gy = random(r, expected.length, 2f, -1f);
+                    float[] gxExpected = new float[x.length];
+                    for (int i = 0; i < gy.length; i++) {
+                        gxExpected[argmax[i]] += gy[i];
+                    }
+                    float[] gx = sameAtEveryThreadCount(() -> {
+                        float[] g = new float[x.length];
+                        PoolKernels.maxBackward(gy, argmax, g, planes, oh * oh);
+                        return g;
+                    });
+                    assertArrayEquals(gxExpected, gx, what);
+                }
+            }
+        }
+    }
+
+    // ---- im2col / col2im ----
+
+    @Test
+    void im2colAndCol2imMatchTheNaiveOracleAndAreThreadCountIndependent() {
+        Random r = new Random(3);
+        int[][] geos = {
+            // n, c, h, w, kh, kw, sh, sw, ph, pw
+            {1, 1, 1, 1, 1, 1, 1, 1, 0, 0},
+            {7, 3, 15, 17, 5, 5, 1, 1, 0, 0},
+            {33, 6, 12, 12, 5, 5, 1, 1, 2, 2},
+            {17, 2, 33, 15, 3, 2, 2, 3, 1, 1},
+            {300, 1, 28, 28, 5, 5, 1, 1, 2, 2},
+        };
+        for (int[] d : geos) {
+            Im2col.Geometry g = new Im2col.Geometry(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9]);
+            int rows = g.rows();
+            int cols = g.cols();
+            int oh = g.outH();
+            int ow = g.outW();
+            float[] x = random(r, d[0] * d[1] * d[2] * d[3], 2f, -1f);
+            float[] expected = new float[rows * cols];
+            float[] dcols = random(r, rows * cols, 2f, -1f);
+            float[] gxExpected = new float[x.length];
+            for (int c = 0; c < d[1]; c++) {
+                for (int i = 0; i < d[4]; i++) {
+                    for (int j = 0; j < d[5]; j++) {
+                        int row = (c * d[4] + i) * d[5] + j;
+                        for (int n = 0; n < d[0]; n++) {
+                            for (int a = 0; a < oh; a++) {
+                                for (int b = 0; b < ow; b++) {
+                                    int ih = a * d[6] - d[8] + i;
+                                    int iw = b * d[7] - d[9] + j;
+                                    int col = (n * oh + a) * ow + b;
+                                    if (ih >= 0 && ih < d[2] && iw >= 0 && iw < d[3]) {
+                                        int xi = ((n * d[1] + c) * d[2] + ih) * d[3] + iw;
+                                        expected[row * cols + col] = x[xi];
+                                        gxExpected[xi] += dcols[row * cols + col];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            float[] got = sameAtEveryThreadCount(() -> {
+                float[] out = new float[rows * cols];
+                java.util.Arrays.fill(out, Float.NaN); // every entry must be written
+                Im2col.im2col(x, g, out);
+                return out;
+            });
+            assertArrayEquals(expected, got, g.toString());
+            float[] gx = sameAtEveryThreadCount(() -> {
+                float[] out = new float[x.length];
+                Im2col.col2im(dcols, g, out);
+                return out;
+            });
+            // Same additions in the same order per element as the oracle.
+            assertArrayEquals(gxExpected, gx, g.toString());
+        }
+    }
+
+    // ---- sigmoid ----
+
+    @Test
+    void sigmoidMatchesTheDoubleOracleAndIsThreadCountIndependent() {
+        Random r = new Random(4);
+        int[] lengths = {1, 7, 15, 17, 33, 100_003};
+        for (int n : lengths) {
+            float[] x = random(r, n, 40f, -20f);
+            if (n > 20) {
+                x[0] = Float.NaN;
+                x[1] = Float.POSITIVE_INFINITY;
+                x[2] = Float.NEGATIVE_INFINITY;
+                x[3] = -0f;
+                x[4] = 0f;
+                x[5] = 200f;
+                x[6] = -200f;
+                x[7] = 1e-30f;
+            }
+            float[] y = sameAtEveryThreadCount(() -> {
+                float[] out = new float[n];
+                ElementwiseKernels.sigmoid(x, out, n);
+                return out;
+            });
+            for (int i = 0; i < n; i++) {
+                double e = 1 / (1 + Math.exp(-(double) x[i]));
+                if (Float.isNaN(x[i])) {
+                    assertTrue(Float.isNaN(y[i]), "sigmoid(NaN)");
+                    continue;
+                }
+                // A few float ulps of the exact value, relative, and never outside [0, 1].
+                assertTrue(Math.abs(y[i] - e) <= 4 * Math.ulp((float) e), "sigmoid(" + x[i] + ") = " + y[i] + ", expected " + e);
+                assertTrue(y[i] >= 0f && y[i] <= 1f);
+            }
+            float[] g = random(r, n, 2f, -1f);
+            float[] gx = sameAtEveryThreadCount(() -> {
+                float[] out = new float[n];
+                java.util.Arrays.fill(out, 0.25f);
+                ElementwiseKernels.sigmoidBackward(y, g, out, n);
+                return out;
+            });
+            for (int i = 0; i < n; i++) {
+                assertEquals(0.25f + g[i] * y[i] * (1f - y[i]), gx[i], 0f);
+            }
+            if (!Kernels.simd()) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(ElementwiseKernels.sigmoid(x[i])), Float.floatToRawIntBits(y[i]));
+                }
+            }
+        }
+    }
+
+    // ---- convolution layout and bias ----
+
+    @Test
+    void convLayoutAndBiasMatchTheNaiveOracleAndAreThreadCountIndependent() {
+        Random r = new Random(5);
+        for (int a : SIZES) {
+            for (int b : SIZES) {
+                for (int p : new int[] {1, 17, 33 * 33}) {
+                    float[] src = random(r, a * b * p, 2f, -1f);
+                    float[] expected = new float[src.length];
+                    for (int i = 0; i < a; i++) {
+                        for (int j = 0; j < b; j++) {
+                            for (int k = 0; k < p; k++) {
+                                expected[(j * a + i) * p + k] = src[(i * b + j) * p + k];
+                            }
+                        }
+                    }
+                    float[] got = sameAtEveryThreadCount(() -> {
+                        float[] dst = new float[src.length];
+                        ConvKernels.permute(src, a, b, p, dst);
+                        return dst;
+                    });
+                    assertArrayEquals(expected, got);
+                    // a images, b channels of p positions
+                    float[] bias = random(r, b, 2f, -1f);
+                    float[] withBias = sameAtEveryThreadCount(() -> {
+                        float[] y = src.clone();
+                        ConvKernels.addBias(y, a, b, p, bias);
+                        return y;
+                    });
+                    for (int i = 0; i < src.length; i++) {
+                        assertEquals(src[i] + bias[(i / p) % b], withBias[i], 0f);
+                    }
+                    // [b, a*p] rows
+                    float[] gb = sameAtEveryThreadCount(() -> {
+                        float[] g = new float[b];
+                        java.util.Arrays.fill(g, 0.5f);
+                        ConvKernels.biasGrad(src, b, a * p, g);
+                        return g;
+                    });
+                    for (int k = 0; k < b; k++) {
+                        double sum = 0;
+                        for (int i = 0; i < a * p; i++) {
+                            sum += src[k * a * p + i];
+                        }
+                        assertClose(0.5 + sum, gb[k], 1e-6, "bias gradient");
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- workspace tags ----
+
+    @Test
+    void aTaggedWorkspaceIsHandedBackOnlyToItsOwnerUntilTheSlotIsTakenAgain() throws Exception {
+        Object owner = new Object();
+        float[] b = Workspace.get(Workspace.COLS, 10);
+        Workspace.tag(Workspace.COLS, owner);
+        assertEquals(b, Workspace.tagged(Workspace.COLS, owner, 10));
+        assertEquals(null, Workspace.tagged(Workspace.COLS, owner, b.length + 1));
+        assertEquals(null, Workspace.tagged(Workspace.COLS, new Object(), 10));
+        assertEquals(null, Workspace.tagged(Workspace.COLS_GRAD, owner, 10));
+        float[][] other = new float[1][];
+        Thread t = new Thread(() -> other[0] = Workspace.tagged(Workspace.COLS, owner, 10));
+        t.start();
+        t.join();
+        assertEquals(null, other[0]);
+        Workspace.get(Workspace.COLS, 5);
+        assertEquals(null, Workspace.tagged(Workspace.COLS, owner, 5));
+        Workspace.tag(Workspace.COLS, owner);
+        Workspace.release();
+        assertEquals(null, Workspace.tagged(Workspace.COLS, owner, 0));
+    }
+}
