@@ -1,16 +1,17 @@
 package org.grad4j.data;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLConnection;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.grad4j.core.io.AtomicFiles;
 
 /**
  * Downloads gzip-compressed IDX files into a directory. A file is written to a temporary
@@ -42,42 +43,30 @@ final class Download {
     static Path fetch(URI mirror, Path directory, IdxFile file) throws IOException {
         String fileName = file.gzName();
         URI uri = mirror.resolve(fileName);
-        Path part = Files.createTempFile(directory, fileName + ".", ".part");
-        try {
-            get(uri, part, maxCompressed(file));
-            IdxArray content;
-            try (InputStream in = Files.newInputStream(part)) {
-                content = Idx.read(in, fileName, file.magic());
+        // The body stays in memory (at most the bounded compressed size) until it is verified, so a
+        // short or wrong download never leaves a file behind; only a verified one is written.
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        get(uri, body, maxCompressed(file));
+        byte[] bytes = body.toByteArray();
+        IdxArray content = Idx.read(new ByteArrayInputStream(bytes), fileName, file.magic());
+        if (file.sha256() != null) {
+            String actual = content.sha256();
+            if (!actual.equals(file.sha256())) {
+                throw new InvalidDatasetException(fileName + " from " + uri
+                        + ": sha256 of the decompressed IDX: actual " + actual + " != expected " + file.sha256());
             }
-            if (file.sha256() != null) {
-                String actual = content.sha256();
-                if (!actual.equals(file.sha256())) {
-                    throw new InvalidDatasetException(fileName + " from " + uri
-                            + ": sha256 of the decompressed IDX: actual " + actual + " != expected " + file.sha256());
-                }
-            }
-            Path target = directory.resolve(fileName);
-            try {
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return target;
-        } finally {
-            Files.deleteIfExists(part);
         }
+        Path target = directory.resolve(fileName);
+        AtomicFiles.write(target, bytes);
+        return target;
     }
 
-    /**
-     * The most bytes a gzip of the file can take: deflate's stored blocks add 5 bytes per 65,535,
-     * the gzip header and trailer 18 more (plus an optional name); 1% and 4 KiB cover all of it.
-     * -1 when the uncompressed length is unknown.
-     */
     static long maxCompressed(IdxFile file) {
-        return file.bytes() < 0 ? -1 : file.bytes() + file.bytes() / 100 + 4096;
+        // Unknown size: the body is held in memory, so at most what one Java array holds.
+        return file.bytes() < 0 ? Idx.MAX_BYTES : file.bytes() + file.bytes() / 100 + 4096;
     }
 
-    private static void get(URI uri, Path target, long limit) throws IOException {
+    private static void get(URI uri, OutputStream out, long limit) throws IOException {
         URLConnection connection = uri.toURL().openConnection();
         if (!(connection instanceof HttpURLConnection)) {
             throw new IOException("GET " + uri + ": not an HTTP URL");
@@ -101,7 +90,7 @@ final class Download {
                 throw new IOException("GET " + uri + ": Content-Length " + length + ", expected at most " + limit);
             }
             long received = 0;
-            try (InputStream in = http.getInputStream(); OutputStream out = Files.newOutputStream(target)) {
+            try (InputStream in = http.getInputStream()) {
                 byte[] buffer = new byte[1 << 16];
                 while (true) {
                     int r;
