@@ -117,7 +117,7 @@ final class Broadcasting {
         int last = strides[0][r - 1];
         int[] idx = new int[r];
         int[] offs = new int[1];
-        for (int row = 0, o = 0; o < out.length; row++, o += n) {
+        for (int o = 0; o < out.length; o += n) {
             int s = offs[0];
             for (int i = 0; i < n; i++) {
                 out[o + i] = src[s + i * last];

@@ -9,37 +9,36 @@ final class Pooling {
 
     static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding) {
         String op = "maxPool2d";
-        int[] geo = check(op, x, kernel, stride, padding);
-        int planes = geo[0];
-        int h = geo[1];
-        int w = geo[2];
-        int oh = geo[3];
-        int ow = geo[4];
-        float[] y = new float[planes * oh * ow];
+        Window win = check(op, x, kernel, stride, padding);
+        float[] y = new float[win.planes() * win.oh() * win.ow()];
         // The argmax is only needed by backward: skip it when nothing records.
         int[] argmax = Tape.recorderFor(x) == null ? null : new int[y.length];
-        PoolKernels.maxForward(x.data, planes, h, w, kernel, stride, padding, oh, ow, y, argmax);
-        Tensor out = Tensor.fresh(y, Shape.of(x.dim(0), x.dim(1), oh, ow));
-        return Tape.record(op, out, (g, gi) -> PoolKernels.maxBackward(g, argmax, gi[0], planes, oh * ow), x);
+        PoolKernels.maxForward(x.data, win.planes(), win.h(), win.w(), kernel, stride, padding, win.oh(), win.ow(),
+                y, argmax);
+        return Tape.record(op, win.output(x, y),
+                (g, gi) -> PoolKernels.maxBackward(g, argmax, gi[0], win.planes(), win.oh() * win.ow()), x);
     }
 
     static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {
         String op = "avgPool2d";
-        int[] geo = check(op, x, kernel, stride, padding);
-        int planes = geo[0];
-        int h = geo[1];
-        int w = geo[2];
-        int oh = geo[3];
-        int ow = geo[4];
-        float[] y = new float[planes * oh * ow];
-        PoolKernels.avgForward(x.data, planes, h, w, kernel, stride, padding, oh, ow, y);
-        Tensor out = Tensor.fresh(y, Shape.of(x.dim(0), x.dim(1), oh, ow));
-        return Tape.record(op, out,
-                (g, gi) -> PoolKernels.avgBackward(g, planes, h, w, kernel, stride, padding, oh, ow, gi[0]), x);
+        Window win = check(op, x, kernel, stride, padding);
+        float[] y = new float[win.planes() * win.oh() * win.ow()];
+        PoolKernels.avgForward(x.data, win.planes(), win.h(), win.w(), kernel, stride, padding, win.oh(), win.ow(),
+                y);
+        return Tape.record(op, win.output(x, y), (g, gi) -> PoolKernels.avgBackward(g, win.planes(), win.h(),
+                win.w(), kernel, stride, padding, win.oh(), win.ow(), gi[0]), x);
     }
 
-    /** Validates the arguments; returns {@code {planes, H, W, OH, OW}}. */
-    private static int[] check(String op, Tensor x, int kernel, int stride, int padding) {
+    /** The sizes a pooling op works with: {@code N*C} planes of {@code h x w}, pooled to {@code oh x ow}. */
+    private record Window(int planes, int h, int w, int oh, int ow) {
+        /** The pooled values of {@code x [N, C, H, W]} as a tensor {@code [N, C, OH, OW]}. */
+        Tensor output(Tensor x, float[] y) {
+            return Tensor.fresh(y, Shape.of(x.dim(0), x.dim(1), oh, ow));
+        }
+    }
+
+    /** Validates the arguments and returns the sizes. */
+    private static Window check(String op, Tensor x, int kernel, int stride, int padding) {
         if (x.rank() != 4) {
             throw new IllegalArgumentException(op + ": expected a 4-D input [N, C, H, W], got " + x.shape);
         }
@@ -65,6 +64,6 @@ final class Pooling {
                     + (h + 2L * padding) + "x" + (w + 2L * padding) + ", smaller than the kernel " + kernel + "x"
                     + kernel);
         }
-        return new int[] {x.dim(0) * x.dim(1), h, w, (int) oh, (int) ow};
+        return new Window(x.dim(0) * x.dim(1), h, w, (int) oh, (int) ow);
     }
 }

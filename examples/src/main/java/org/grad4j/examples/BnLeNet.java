@@ -117,10 +117,10 @@ public final class BnLeNet implements Callable<Integer> {
      * @throws IllegalArgumentException if {@code size} is too small for the two convolutions and pools
      */
     public static Sequential model(int size, Norm norm) {
-        int s = ((size - 4) / 2 - 4) / 2;
         if (size < 16) {
             throw new IllegalArgumentException("BN-LeNet: input size " + size + " is too small, expected at least 16");
         }
+        int s = ((size - 4) / 2 - 4) / 2;
         Sequential net = new Sequential();
         net.add(new Conv2d(1, 6, 5));
         addNorm(net, norm, 6, 4);
