@@ -1,87 +1,234 @@
 package org.grad4j.core.kernels;
 
 /**
- * The layout and bias steps around a convolution's GEMMs: permuting between the GEMM layout
- * {@code [F, N*P]} and the tensor layout {@code [N, F, P]}, adding the bias and summing the bias
- * gradient. Parallel ({@link Parallel#forRange}) over independent blocks; every element, and every
- * per-channel sum, is computed in the same order whatever the thread count, so results are
- * bit-identical for every thread count.
+ * A 2-D convolution and its gradients by im2col + GEMM, a chunk of images at a time.
+ *
+ * <p>A batch is cut into chunks of {@link #chunkImages} consecutive images. For each chunk the
+ * column matrix {@code cols [C*kh*kw, G*OH*OW]} ({@link Im2col}) and the GEMM's output
+ * {@code [F, G*OH*OW]} are small enough to stay in the core's L2 cache, so the unfolding, the
+ * product and the copy into {@code [N, F, OH, OW]} layout all work on cached data; unfolding the
+ * whole batch at once made every step stream matrices of up to 34 MB through memory (conv2 at
+ * 96x96, batch 32), which cost more than the products themselves. Chunks run in parallel
+ * ({@link Parallel#forRange}), each with its thread's {@link Workspace} buffers.
+ *
+ * <p>Determinism: the chunking depends only on the shapes, never on the thread count; every output
+ * element is computed within one chunk; and the weight and bias gradients are summed per chunk,
+ * then over the chunks in chunk order. So results are bit-identical at every thread count.
  *
  * <p>Internal API, public only for the other grad4j packages.
  */
 public final class ConvKernels {
-    /** Below this many elements an op runs on the calling thread. */
-    static final int PARALLEL_MIN = 1 << 15;
+    /**
+     * Target size of one chunk's column matrix in floats (512 KB): with the GEMM's output and its
+     * packed blocks it stays in a 2 MB L2 cache.
+     */
+    static final int CHUNK_FLOATS = 1 << 17;
+    /** A batch of at least this many images is cut into at least this many chunks, to share out. */
+    static final int MIN_CHUNKS = 8;
+
+    /**
+     * The direct kernel serves layers with at most this many taps ({@code C*kh*kw}); beyond, a
+     * GEMM's register blocking beats it. BN-LeNet's conv1 has 25 taps, conv2 150.
+     */
+    static final int DIRECT_MAX_TAPS = 64;
 
     private ConvKernels() {
     }
 
-    /** {@code dst [b, a, p] = src [a, b, p]}: swaps the two outer dimensions of blocks of {@code p}. */
-    public static void permute(float[] src, int a, int b, int p, float[] dst) {
-        if ((long) a * b * p < PARALLEL_MIN) {
-            permute(src, a, b, p, dst, 0, a);
-        } else {
-            Parallel.forRange(a, (from, to) -> permute(src, a, b, p, dst, from, to));
-        }
+    /**
+     * Whether {@code g} runs on the direct kernel ({@link VectorConv}) instead of im2col + GEMM:
+     * with the Vector API, stride 1, no padding, rows of at least one vector and few taps. For
+     * conv1 of BN-LeNet (1 input channel) im2col writes 25 copies of the input to read them once:
+     * the direct kernel reads the input where it lies.
+     */
+    static boolean direct(Im2col.Geometry g) {
+        return Kernels.SIMD && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0
+                && g.rows() <= DIRECT_MAX_TAPS && g.outW() >= VectorConv.L;
     }
 
-    private static void permute(float[] src, int a, int b, int p, float[] dst, int from, int to) {
-        for (int i = from; i < to; i++) {
-            for (int j = 0; j < b; j++) {
-                System.arraycopy(src, (i * b + j) * p, dst, (j * a + i) * p, p);
+    /**
+     * The number of images per chunk for {@code g}: as many as fit {@link #CHUNK_FLOATS} (at least
+     * one), and few enough that a batch of at least {@link #MIN_CHUNKS} images makes that many chunks.
+     */
+    public static int chunkImages(Im2col.Geometry g) {
+        long perImage = Math.max(1L, (long) g.rows() * g.outH() * g.outW());
+        long byCache = Math.max(1L, CHUNK_FLOATS / perImage);
+        long byBalance = Math.max(1L, g.batch() / MIN_CHUNKS);
+        return (int) Math.max(1L, Math.min(g.batch(), Math.min(byCache, byBalance)));
+    }
+
+    /**
+     * {@code y [N, F, OH, OW] = conv(x, w) + bias}: {@code x} is {@code [N, C, H, W]} as described by
+     * {@code g}, {@code w} is {@code [F, C*kh*kw]}, {@code bias} is {@code [F]} or null. Every
+     * element of {@code y} is written. Only {@code y} is modified.
+     */
+    public static void forward(float[] x, Im2col.Geometry g, int f, float[] w, float[] bias, float[] y) {
+        int per = chunkImages(g);
+        int chunks = chunks(g.batch(), per);
+        if (chunks == 1) {
+            // On the calling thread, so that the GEMM itself may use every thread.
+            forwardChunk(x, g, f, w, bias, y, 0, g.batch());
+            return;
+        }
+        Parallel.forRange(chunks, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                int first = c * per;
+                forwardChunk(x, g, f, w, bias, y, first, Math.min(per, g.batch() - first));
             }
-        }
+        });
     }
 
-    /** {@code y [n, f, p] += bias[f]}. Only {@code y} is modified. */
-    public static void addBias(float[] y, int n, int f, int p, float[] bias) {
-        if ((long) n * f * p < PARALLEL_MIN) {
-            addBias(y, f, p, bias, 0, n * f);
-        } else {
-            Parallel.forRange(n * f, (from, to) -> addBias(y, f, p, bias, from, to));
+    private static void forwardChunk(float[] x, Im2col.Geometry g, int f, float[] w, float[] bias, float[] y,
+                                     int first, int count) {
+        if (direct(g)) {
+            VectorConv.forward(x, g, f, w, bias, y, first, count);
+            return;
         }
-    }
-
-    private static void addBias(float[] y, int f, int p, float[] bias, int from, int to) {
-        for (int q = from; q < to; q++) {
-            float bk = bias[q % f];
-            for (int o = q * p, end = o + p; o < end; o++) {
-                y[o] += bk;
+        int plane = g.outH() * g.outW();
+        int len = count * plane;
+        int ck = g.rows();
+        float[] cols = Workspace.get(Workspace.COLS, ck * len);
+        Im2col.im2col(x, g, first, count, cols);
+        float[] rows = Workspace.get(Workspace.ROWS, f * len);
+        Gemm.gemm(false, false, f, len, ck, w, cols, rows, false);
+        // [F, count*P] -> y[first + j, k, :], shifted by the bias.
+        for (int j = 0; j < count; j++) {
+            for (int k = 0; k < f; k++) {
+                int src = k * len + j * plane;
+                int dst = ((first + j) * f + k) * plane;
+                if (bias == null) {
+                    System.arraycopy(rows, src, y, dst, plane);
+                } else {
+                    float b = bias[k];
+                    for (int i = 0; i < plane; i++) {
+                        y[dst + i] = rows[src + i] + b;
+                    }
+                }
             }
         }
     }
 
     /**
-     * {@code gb[k] += sum_j rows[k * len + j]} for {@code k < f}: the bias gradient from an output
-     * gradient in GEMM layout {@code [F, len]}, each sum in double (four interleaved accumulators,
-     * added in a fixed order). Only {@code gb} is modified.
+     * The gradients of {@link #forward} for the output gradient {@code gy [N, F, OH, OW]}, each
+     * added to its array when that is not null: {@code gx [N, C, H, W]}, {@code gw [F, C*kh*kw]}
+     * and {@code gb [F]}. Since {@code Y' = W cols} per chunk ({@code Y'} being the chunk's output
+     * in GEMM layout {@code [F, G*OH*OW]}): {@code dW = sum over chunks of dY' cols^T},
+     * {@code dX = col2im(W^T dY')} and {@code db[f]} the sum of {@code dY'}'s row {@code f}. Only
+     * {@code gx}, {@code gw} and {@code gb} are modified.
      */
-    public static void biasGrad(float[] rows, int f, int len, float[] gb) {
-        if ((long) f * len < PARALLEL_MIN) {
-            biasGrad(rows, len, gb, 0, f);
+    public static void backward(float[] x, Im2col.Geometry g, int f, float[] w, float[] gy,
+                                float[] gx, float[] gw, float[] gb) {
+        int per = chunkImages(g);
+        int chunks = chunks(g.batch(), per);
+        int ck = g.rows();
+        // Per-chunk sums, added over the chunks in a fixed order below.
+        float[][] partW = gw == null ? null : new float[chunks][];
+        double[] partB = gb == null ? null : new double[chunks * f];
+        if (chunks == 1) {
+            backwardChunk(x, g, f, w, gy, gx, partW, partB, 0, 0, g.batch());
         } else {
-            Parallel.forRange(f, (from, to) -> biasGrad(rows, len, gb, from, to));
+            Parallel.forRange(chunks, (c0, c1) -> {
+                for (int c = c0; c < c1; c++) {
+                    int first = c * per;
+                    backwardChunk(x, g, f, w, gy, gx, partW, partB, c, first, Math.min(per, g.batch() - first));
+                }
+            });
+        }
+        if (gw != null) {
+            for (int i = 0; i < f * ck; i++) {
+                float s = partW[0][i];
+                for (int c = 1; c < chunks; c++) {
+                    s += partW[c][i];
+                }
+                gw[i] += s;
+            }
+        }
+        if (gb != null) {
+            for (int k = 0; k < f; k++) {
+                double s = 0;
+                for (int c = 0; c < chunks; c++) {
+                    s += partB[c * f + k];
+                }
+                gb[k] += (float) s;
+            }
         }
     }
 
-    private static void biasGrad(float[] rows, int len, float[] gb, int from, int to) {
-        for (int k = from; k < to; k++) {
-            double s0 = 0;
-            double s1 = 0;
-            double s2 = 0;
-            double s3 = 0;
-            int i = k * len;
-            int end = i + len;
-            for (; i + 3 < end; i += 4) {
-                s0 += rows[i];
-                s1 += rows[i + 1];
-                s2 += rows[i + 2];
-                s3 += rows[i + 3];
+    private static void backwardChunk(float[] x, Im2col.Geometry g, int f, float[] w, float[] gy, float[] gx,
+                                      float[][] partW, double[] partB, int chunk, int first, int count) {
+        int plane = g.outH() * g.outW();
+        int len = count * plane;
+        int ck = g.rows();
+        boolean direct = direct(g);
+        if (direct) {
+            // The weight and bias gradients straight from gy; only dX goes through the columns.
+            if (partB != null) {
+                for (int k = 0; k < f; k++) {
+                    double s = 0;
+                    for (int j = first; j < first + count; j++) {
+                        s += VectorConv.sum(gy, (j * f + k) * plane, plane);
+                    }
+                    partB[chunk * f + k] = s;
+                }
             }
-            for (; i < end; i++) {
-                s0 += rows[i];
+            if (partW != null) {
+                float[] dw = new float[f * ck];
+                VectorConv.weightGrad(x, g, f, gy, first, count, dw);
+                partW[chunk] = dw;
             }
-            gb[k] += (float) ((s0 + s1) + (s2 + s3));
+            if (gx == null) {
+                return;
+            }
         }
+        // dY' [F, count*P] from gy[first + j, k, :].
+        float[] rows = Workspace.get(Workspace.ROWS, f * len);
+        for (int j = 0; j < count; j++) {
+            for (int k = 0; k < f; k++) {
+                System.arraycopy(gy, ((first + j) * f + k) * plane, rows, k * len + j * plane, plane);
+            }
+        }
+        if (partB != null && !direct) {
+            for (int k = 0; k < f; k++) {
+                partB[chunk * f + k] = sum(rows, k * len, len);
+            }
+        }
+        if (partW != null && !direct) {
+            float[] cols = Workspace.get(Workspace.COLS, ck * len);
+            Im2col.im2col(x, g, first, count, cols);
+            float[] dw = new float[f * ck];
+            // dW_chunk [F, CK] = dY' [F, len] . cols^T [len, CK]
+            Gemm.gemm(false, true, f, ck, len, rows, cols, dw, false);
+            partW[chunk] = dw;
+        }
+        if (gx != null) {
+            float[] dcols = Workspace.get(Workspace.COLS_GRAD, ck * len);
+            // dcols [CK, len] = W^T [CK, F] . dY' [F, len]
+            Gemm.gemm(true, false, ck, len, f, w, rows, dcols, false);
+            Im2col.col2im(dcols, g, first, count, gx);
+        }
+    }
+
+    /** {@code a[from .. from+len)} summed in double, four interleaved accumulators added in a fixed order. */
+    private static double sum(float[] a, int from, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        int end = from + len;
+        for (; i + 3 < end; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < end; i++) {
+            s0 += a[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static int chunks(int batch, int per) {
+        return Math.max(1, (batch + per - 1) / per);
     }
 }

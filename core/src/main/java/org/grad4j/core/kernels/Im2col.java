@@ -5,25 +5,21 @@ import java.util.Arrays;
 /**
  * The unfolding that turns a convolution into one matrix product, and its adjoint.
  *
- * <p>{@link #im2col} lays the receptive fields of a whole batch out as a matrix {@code cols} of
+ * <p>{@link #im2col} lays the receptive fields of a batch out as a matrix {@code cols} of
  * {@link Geometry#rows()} {@code = C*kh*kw} rows and {@link Geometry#cols()} {@code = N*OH*OW}
  * columns: row {@code (c*kh + i)*kw + j}, column {@code (n*OH + oh)*OW + ow} holds
  * {@code x[n, c, oh*sh - ph + i, ow*sw - pw + j]}, or 0 where that falls into the zero padding.
- * Then {@code W [F, C*kh*kw] x cols} is the convolution for the whole batch in one GEMM, with
- * the batch in the long dimension (the shapes issue 6 benchmarks). {@link #col2im} is the adjoint
+ * Then {@code W [F, C*kh*kw] x cols} is the convolution of those images in one GEMM, with the
+ * images in the long dimension. {@link #col2im} is the adjoint
  * map: it adds every entry of a column matrix back onto the input position it was copied from,
  * which is how {@code dX = col2im(W^T dY)} sums the overlapping windows.
  *
- * <p>Both are parallel over the images of the batch ({@link Parallel#forRange}); an image's
- * entries are produced (or added) in the same order whatever the thread count, so results are
- * bit-identical for every thread count.
+ * <p>Both work on a sub-batch of consecutive images, whose column matrix is small enough to stay
+ * in cache while the GEMM uses it; {@link ConvKernels} runs the chunks of a batch in parallel.
  *
  * <p>Internal API, public only for the other grad4j packages.
  */
 public final class Im2col {
-    /** Below this many column-matrix entries an op runs on the calling thread. */
-    static final int PARALLEL_MIN = 1 << 15;
-
     private Im2col() {
     }
 
@@ -67,20 +63,16 @@ public final class Im2col {
     }
 
     /**
-     * Fills {@code cols[0 .. rows*cols)} from {@code x [N, C, H, W]}; every entry of that range is
-     * written (padding as 0), so {@code cols} may hold garbage before. Only {@code cols} is
-     * modified.
+     * Unfolds images {@code [first, first + count)} of {@code x [N, C, H, W]} into
+     * {@code cols [C*kh*kw, count*OH*OW]}: the column matrix of that sub-batch, laid out as
+     * described above for a batch of {@code count}. Every entry of that range is written (padding
+     * as 0), so {@code cols} may hold garbage before. Runs on the calling thread (callers
+     * parallelise over chunks of images). Only {@code cols} is modified.
+     *
+     * @throws IllegalArgumentException if the images are not within the batch
      */
-    public static void im2col(float[] x, Geometry g, float[] cols) {
-        if ((long) g.rows() * g.cols() < PARALLEL_MIN) {
-            im2col(x, g, cols, 0, g.batch());
-        } else {
-            Parallel.forRange(g.batch(), (from, to) -> im2col(x, g, cols, from, to));
-        }
-    }
-
-    /** {@link #im2col(float[], Geometry, float[])} for images {@code [from, to)}: their columns only. */
-    static void im2col(float[] x, Geometry g, float[] cols, int from, int to) {
+    public static void im2col(float[] x, Geometry g, int first, int count, float[] cols) {
+        checkImages(g, first, count);
         int h = g.height();
         int w = g.width();
         int kh = g.kernelH();
@@ -92,19 +84,18 @@ public final class Im2col {
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
-        int np = g.batch() * plane;
+        int len = count * plane;
         int channels = g.channels();
-        // Row by row of the column matrix, so that its long rows are written in sequence (taking the
-        // images in the outer loop would jump by a whole row, N*OH*OW floats, every OH*OW floats).
+        // Row by row of the column matrix, so that its rows are written in sequence.
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
                     // Output columns whose input column ow*sw - pw + j lies inside [0, W).
                     int lo = firstInside(pw - j, sw, ow);
                     int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
-                    for (int n = from; n < to; n++) {
-                        int xBase = (n * channels + c) * h * w;
-                        int dstBase = ((c * kh + i) * kw + j) * np + n * plane;
+                    for (int n = 0; n < count; n++) {
+                        int xBase = ((first + n) * channels + c) * h * w;
+                        int dstBase = ((c * kh + i) * kw + j) * len + n * plane;
                         for (int r = 0; r < oh; r++) {
                             int ih = r * sh - ph + i;
                             int d = dstBase + r * ow;
@@ -112,7 +103,9 @@ public final class Im2col {
                                 Arrays.fill(cols, d, d + ow, 0f);
                                 continue;
                             }
-                            Arrays.fill(cols, d, d + lo, 0f);
+                            if (lo > 0) {
+                                Arrays.fill(cols, d, d + lo, 0f);
+                            }
                             if (hi > lo) {
                                 int src = xBase + ih * w + lo * sw - pw + j;
                                 if (sw == 1) {
@@ -123,7 +116,9 @@ public final class Im2col {
                                     }
                                 }
                             }
-                            Arrays.fill(cols, d + hi, d + ow, 0f);
+                            if (hi < ow) {
+                                Arrays.fill(cols, d + hi, d + ow, 0f);
+                            }
                         }
                     }
                 }
@@ -132,21 +127,16 @@ public final class Im2col {
     }
 
     /**
-     * The adjoint of {@link #im2col}: {@code gx[n, c, ih, iw] += cols[row, col]} for every entry
-     * that {@code im2col} copied from {@code (n, c, ih, iw)}; padding entries are dropped. Only
-     * {@code gx} is modified, by adding.
+     * The adjoint of {@link #im2col}: for the column matrix {@code cols [C*kh*kw, count*OH*OW]} of
+     * images {@code [first, first + count)}, {@code gx[first + n, c, ih, iw] += cols[row, col]} for
+     * every entry that {@code im2col} copied from {@code (first + n, c, ih, iw)}; padding entries are
+     * dropped. Each element receives its additions in {@code (c, i, j)} order. Runs on the calling
+     * thread. Only {@code gx} is modified, by adding.
+     *
+     * @throws IllegalArgumentException if the images are not within the batch
      */
-    public static void col2im(float[] cols, Geometry g, float[] gx) {
-        if ((long) g.rows() * g.cols() < PARALLEL_MIN) {
-            col2im(cols, g, gx, 0, g.batch());
-        } else {
-            // Images write disjoint parts of gx, and each element's additions keep their order.
-            Parallel.forRange(g.batch(), (from, to) -> col2im(cols, g, gx, from, to));
-        }
-    }
-
-    /** {@link #col2im(float[], Geometry, float[])} for images {@code [from, to)}. */
-    static void col2im(float[] cols, Geometry g, float[] gx, int from, int to) {
+    public static void col2im(float[] cols, Geometry g, int first, int count, float[] gx) {
+        checkImages(g, first, count);
         int h = g.height();
         int w = g.width();
         int kh = g.kernelH();
@@ -158,10 +148,8 @@ public final class Im2col {
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
-        int np = g.batch() * plane;
+        int len = count * plane;
         int channels = g.channels();
-        // Row by row of the column matrix, read in sequence; each element of gx still receives its
-        // additions in (c, i, j) order, as with a single thread.
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
@@ -170,9 +158,9 @@ public final class Im2col {
                     if (hi <= lo) {
                         continue;
                     }
-                    for (int n = from; n < to; n++) {
-                        int xBase = (n * channels + c) * h * w;
-                        int srcBase = ((c * kh + i) * kw + j) * np + n * plane;
+                    for (int n = 0; n < count; n++) {
+                        int xBase = ((first + n) * channels + c) * h * w;
+                        int srcBase = ((c * kh + i) * kw + j) * len + n * plane;
                         for (int r = 0; r < oh; r++) {
                             int ih = r * sh - ph + i;
                             if (ih < 0 || ih >= h) {
@@ -180,7 +168,11 @@ public final class Im2col {
                             }
                             int s = srcBase + r * ow;
                             int dst = xBase + ih * w + lo * sw - pw + j;
-                            if (sw == 1) {
+                            if (sw == 1 && Kernels.SIMD) {
+                                // C2 does not vectorise this loop itself (it cannot rule out that
+                                // gx and cols are one array).
+                                VectorConv.addRow(cols, s + lo, gx, dst, hi - lo);
+                            } else if (sw == 1) {
                                 for (int q = lo; q < hi; q++) {
                                     gx[dst + q - lo] += cols[s + q];
                                 }
@@ -193,6 +185,13 @@ public final class Im2col {
                     }
                 }
             }
+        }
+    }
+
+    private static void checkImages(Geometry g, int first, int count) {
+        if (first < 0 || count < 0 || (long) first + count > g.batch()) {
+            throw new IllegalArgumentException("im2col: images [" + first + ", " + ((long) first + count)
+                    + ") are not within the batch of " + g.batch());
         }
     }
 

@@ -2,8 +2,7 @@ package org.grad4j.core.kernels;
 
 /**
  * Per-thread scratch arrays that grow and are never shrunk, so that a training loop allocates its
- * large temporaries (the im2col matrix above all: {@code C*kh*kw x N*OH*OW} floats per
- * convolution) once instead of once per step.
+ * large temporaries (a convolution's column matrices) once instead of once per step.
  *
  * <p>A slot is one array; two buffers that an op needs at the same time must use two slots.
  * {@link #get} returns an array of at least the requested length whose contents are whatever the
@@ -18,13 +17,11 @@ public final class Workspace {
     public static final int COLS = 0;
     /** The gradient of the im2col matrix in a convolution's backward pass. */
     public static final int COLS_GRAD = 1;
-    /** A convolution's output or output gradient in GEMM layout {@code [F, N*OH*OW]}. */
+    /** A convolution's output or output gradient in GEMM layout {@code [F, G*OH*OW]}. */
     public static final int ROWS = 2;
 
     private static final int SLOTS = 3;
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
-    /** Per thread and slot, the owner that {@link #tag} named for the slot's contents, or null. */
-    private static final ThreadLocal<Object[]> OWNERS = ThreadLocal.withInitial(() -> new Object[SLOTS]);
 
     private Workspace() {
     }
@@ -43,8 +40,6 @@ public final class Workspace {
             throw new IllegalArgumentException("workspace: negative size " + size);
         }
         float[][] buffers = BUFFERS.get();
-        // The caller is about to overwrite the contents: they belong to nobody any more.
-        OWNERS.get()[slot] = null;
         float[] b = buffers[slot];
         if (b == null || b.length < size) {
             // Drop the old array first so that the two never need to be live at once.
@@ -53,28 +48,6 @@ public final class Workspace {
             buffers[slot] = b;
         }
         return b;
-    }
-
-    /**
-     * Records that this thread's buffer for {@code slot} now holds {@code owner}'s contents, as
-     * written since the last {@link #get}. The tag lasts until the next {@link #get} of the slot on
-     * this thread (by anyone), so {@link #tagged} can hand the contents back to the same owner if
-     * nothing has taken the slot in between: a convolution's backward pass reuses the column
-     * matrix of its forward pass when no other convolution ran in between.
-     *
-     * @param owner compared by identity
-     */
-    public static void tag(int slot, Object owner) {
-        OWNERS.get()[slot] = owner;
-    }
-
-    /**
-     * This thread's buffer for {@code slot} if its contents are still those {@link #tag tagged} by
-     * {@code owner} and it holds at least {@code size} floats; otherwise null.
-     */
-    public static float[] tagged(int slot, Object owner, int size) {
-        float[] b = BUFFERS.get()[slot];
-        return owner != null && OWNERS.get()[slot] == owner && b != null && b.length >= size ? b : null;
     }
 
     /** The number of floats this thread's buffers hold. */
@@ -89,6 +62,5 @@ public final class Workspace {
     /** Frees this thread's buffers (they are taken again, smaller, on next use). */
     public static void release() {
         BUFFERS.remove();
-        OWNERS.remove();
     }
 }
