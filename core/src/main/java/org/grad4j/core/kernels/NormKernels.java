@@ -46,6 +46,10 @@ public final class NormKernels {
     }
 
     static void channelStats(float[] x, int n, int c, int s, double[] mean, double[] var, int from, int to) {
+        if (s == 1) {
+            statsRows(x, n, c, mean, var, from, to);
+            return;
+        }
         if (Kernels.SIMD && s >= VectorNorm.L) {
             Blocked r = new Blocked();
             for (int ch = from; ch < to; ch++) {
@@ -246,6 +250,17 @@ public final class NormKernels {
 
     static void normalize(float[] x, int n, int c, int s, double[] mean, double[] invstd,
                           float[] gamma, float[] beta, float[] y, int from, int to) {
+        if (s == 1) {
+            // Planes of one value: along the rows of [N, C], a stretch of channels at a time.
+            float[][] k = coefficients(mean, invstd, gamma, beta, 0, c);
+            for (int p = from; p < to; ) {
+                int ch = p % c;
+                int end = Math.min(to, p - ch + c);
+                normalizeRow(x, y, p, end - p, k, ch);
+                p = end;
+            }
+            return;
+        }
         for (int p = from; p < to; p++) {
             normalizePlane(x, c, s, mean, invstd, gamma, beta, y, p);
         }
@@ -299,6 +314,17 @@ public final class NormKernels {
 
     private static void trainingForward(float[] x, int n, int c, int s, double eps, float[] gamma, float[] beta,
                                         double[] mean, double[] var, double[] invstd, float[] y, int from, int to) {
+        if (s == 1) {
+            statsRows(x, n, c, mean, var, from, to);
+            for (int ch = from; ch < to; ch++) {
+                invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
+            }
+            float[][] k = coefficients(mean, invstd, gamma, beta, from, to);
+            for (int b = 0; b < n; b++) {
+                normalizeRow(x, y, b * c + from, to - from, k, 0);
+            }
+            return;
+        }
         for (int ch = from; ch < to; ch++) {
             channelStats(x, n, c, s, mean, var, ch, ch + 1);
             invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
@@ -337,6 +363,10 @@ public final class NormKernels {
     static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
                          float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
                          int from, int to) {
+        if (s == 1) {
+            backwardRows(x, gy, n, c, mean, invstd, gamma, training, gx, gGamma, gBeta, from, to);
+            return;
+        }
         double m = (double) n * s;
         double[] acc = new double[8];
         double[] acc2 = new double[8];
@@ -404,6 +434,123 @@ public final class NormKernels {
                     for (int end = o + s; i < end; i++) {
                         gx[i] += kf * gy[i];
                     }
+                }
+            }
+        }
+    }
+
+    // ---- planes of one value: x [N, C] (BatchNorm1d) ----
+    //
+    // A channel's values are C apart, so walking a channel at a time touches a cache line per
+    // value. These loops run along the rows instead, over the range of channels [from, to) of one
+    // thread, with one double accumulator per channel: each channel's sum still runs over the
+    // images in order, exactly as the plane-by-plane loops (which put a one-value plane into their
+    // first accumulator), so the results have the same bits, on both paths and at every thread
+    // count, and the inner loops are contiguous.
+
+    /** {@link #channelStats} for {@code s == 1}, channels {@code [from, to)}. */
+    private static void statsRows(float[] x, int n, int c, double[] mean, double[] var, int from, int to) {
+        int w = to - from;
+        double[] acc = new double[w];
+        for (int b = 0; b < n; b++) {
+            int o = b * c + from;
+            for (int j = 0; j < w; j++) {
+                acc[j] += x[o + j];
+            }
+        }
+        double m = n;
+        for (int j = 0; j < w; j++) {
+            mean[from + j] = acc[j] / m;
+            acc[j] = 0;
+        }
+        for (int b = 0; b < n; b++) {
+            int o = b * c + from;
+            for (int j = 0; j < w; j++) {
+                double d = x[o + j] - mean[from + j];
+                acc[j] += d * d;
+            }
+        }
+        for (int j = 0; j < w; j++) {
+            var[from + j] = acc[j] / m;
+        }
+    }
+
+    /**
+     * The float coefficients of {@link #normalize} for channels {@code [from, to)}: mean, scale
+     * and shift, computed as {@link #normalizePlane} computes them.
+     */
+    private static float[][] coefficients(double[] mean, double[] invstd, float[] gamma, float[] beta, int from,
+                                          int to) {
+        float[][] k = new float[3][to - from];
+        for (int ch = from; ch < to; ch++) {
+            k[0][ch - from] = (float) mean[ch];
+            k[1][ch - from] = (float) (invstd[ch] * (gamma == null ? 1.0 : gamma[ch]));
+            k[2][ch - from] = beta == null ? 0f : beta[ch];
+        }
+        return k;
+    }
+
+    /** {@code y[o + j] = (x[o + j] - mu) * scale + shift} with the coefficients of {@code k[.][j0 + j]}, {@code j < len}. */
+    private static void normalizeRow(float[] x, float[] y, int o, int len, float[][] k, int j0) {
+        float[] mu = k[0];
+        float[] scale = k[1];
+        float[] shift = k[2];
+        for (int j = 0; j < len; j++) {
+            y[o + j] = (x[o + j] - mu[j0 + j]) * scale[j0 + j] + shift[j0 + j];
+        }
+    }
+
+    /** {@link #backward} for {@code s == 1}, channels {@code [from, to)}. */
+    private static void backwardRows(float[] x, float[] gy, int n, int c, double[] mean, double[] invstd,
+                                     float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
+                                     int from, int to) {
+        int w = to - from;
+        double[] sdy = new double[w];
+        double[] sdxc = new double[w];
+        if (training || gGamma != null || gBeta != null) {
+            for (int b = 0; b < n; b++) {
+                int o = b * c + from;
+                for (int j = 0; j < w; j++) {
+                    double g = gy[o + j];
+                    sdy[j] += g;
+                    sdxc[j] += g * (x[o + j] - mean[from + j]);
+                }
+            }
+        }
+        double m = n;
+        float[] a = new float[w];
+        float[] bx = new float[w];
+        float[] cc = new float[w];
+        float[] muf = new float[w];
+        for (int j = 0; j < w; j++) {
+            int ch = from + j;
+            double is = invstd[ch];
+            double sdx = sdxc[j] * is;
+            if (gBeta != null) {
+                gBeta[ch] += (float) sdy[j];
+            }
+            if (gGamma != null) {
+                gGamma[ch] += (float) sdx;
+            }
+            // The coefficients of the plane-by-plane loop of backward, rounded the same way.
+            double k = (gamma == null ? 1.0 : gamma[ch]) * is;
+            a[j] = (float) k;
+            bx[j] = training ? (float) (-k * is * sdx / m) : 0f;
+            cc[j] = training ? (float) (-k * sdy[j] / m) : 0f;
+            muf[j] = (float) mean[ch];
+        }
+        if (gx == null) {
+            return;
+        }
+        for (int b = 0; b < n; b++) {
+            int o = b * c + from;
+            if (training) {
+                for (int j = 0; j < w; j++) {
+                    gx[o + j] += a[j] * gy[o + j] + (bx[j] * (x[o + j] - muf[j]) + cc[j]);
+                }
+            } else {
+                for (int j = 0; j < w; j++) {
+                    gx[o + j] += a[j] * gy[o + j];
                 }
             }
         }

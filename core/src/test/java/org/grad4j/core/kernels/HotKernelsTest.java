@@ -183,9 +183,9 @@ class HotKernelsTest {
 
     /**
      * The vector-api sums cut each plane into whole vectors (in blocks of {@code VectorNorm.BLOCK})
-     * and a scalar tail: planes of 1, 7, 15, 17, 33 and 576 + 3 values, from 1 to 5 images, small
-     * enough for one thread and large enough for several, both normalising paths, against sums in
-     * double. One case has a large mean (1000 + U(0, 1)), where a one-pass or plain float variance
+     * and a scalar tail, and planes of one value ([N, C]) run along the rows: planes of 1, 7, 15,
+     * 17, 33 and 576 + 3 values, from 1 to 5 images, small enough for one thread and large enough
+     * for several, both normalising paths, against sums in double. One case has a large mean (1000 + U(0, 1)), where a one-pass or plain float variance
      * would lose its digits.
      */
     @Test
@@ -203,6 +203,7 @@ class HotKernelsTest {
         shapes.add(new int[] {40, 2, 579});
         shapes.add(new int[] {30, 4, 17 * 17});
         shapes.add(new int[] {200, 3, 64});
+        shapes.add(new int[] {300, 120, 1});
         for (int[] sh : shapes) {
             for (boolean largeMean : new boolean[] {false, true}) {
                 int n = sh[0];
