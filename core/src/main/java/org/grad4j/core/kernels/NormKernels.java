@@ -52,8 +52,9 @@ public final class NormKernels {
         }
         if (Kernels.SIMD && s >= VectorNorm.L) {
             Blocked r = new Blocked();
-            for (int ch = from; ch < to; ch++) {
-                r.stats(x, n, c, s, ch, mean, var);
+            int step = Blocked.channels(n, s, 1);
+            for (int c0 = from; c0 < to; c0 += step) {
+                r.stats(x, n, c, s, c0, Math.min(to, c0 + step), mean, var);
             }
             return;
         }
@@ -325,11 +326,18 @@ public final class NormKernels {
             }
             return;
         }
-        for (int ch = from; ch < to; ch++) {
-            channelStats(x, n, c, s, mean, var, ch, ch + 1);
-            invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
+        // A group of channels whose values fit in the core's cache at a time (see Blocked.channels).
+        int step = Kernels.SIMD && s >= VectorNorm.L ? Blocked.channels(n, s, 1) : 1;
+        for (int c0 = from; c0 < to; c0 += step) {
+            int c1 = Math.min(to, c0 + step);
+            channelStats(x, n, c, s, mean, var, c0, c1);
+            for (int ch = c0; ch < c1; ch++) {
+                invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
+            }
             for (int b = 0; b < n; b++) {
-                normalizePlane(x, c, s, mean, invstd, gamma, beta, y, b * c + ch);
+                for (int ch = c0; ch < c1; ch++) {
+                    normalizePlane(x, c, s, mean, invstd, gamma, beta, y, b * c + ch);
+                }
             }
         }
     }
@@ -373,69 +381,92 @@ public final class NormKernels {
         boolean simd = Kernels.SIMD && s >= VectorNorm.L;
         int vectors = simd ? s / VectorNorm.L : 0;
         Blocked r = simd ? new Blocked() : null;
-        for (int ch = from; ch < to; ch++) {
-            double mu = mean[ch];
-            double is = invstd[ch];
-            double sdy = 0;
-            double sdxc = 0;
-            if (training || gGamma != null || gBeta != null) {
-                if (simd) {
-                    r.gradientSums(gy, x, n, c, s, ch, mu);
-                    sdy = r.sum0;
-                    sdxc = r.sum1;
-                } else {
+        // One channel at a time on the portable path; on the vector-api path a group of channels
+        // whose x and dy fit in the core's cache, walked in memory order (see Blocked.channels).
+        int step = simd ? Blocked.channels(n, s, 2) : 1;
+        boolean sums = training || gGamma != null || gBeta != null;
+        for (int c0 = from; c0 < to; c0 += step) {
+            int c1 = Math.min(to, c0 + step);
+            int w = c1 - c0;
+            double[] sdy = new double[w];
+            double[] sdxc = new double[w];
+            if (sums && simd) {
+                r.gradientSums(gy, x, n, c, s, c0, c1, mean);
+                System.arraycopy(r.sum0, 0, sdy, 0, w);
+                System.arraycopy(r.sum1, 0, sdxc, 0, w);
+            } else if (sums) {
+                for (int j = 0; j < w; j++) {
                     java.util.Arrays.fill(acc, 0);
                     java.util.Arrays.fill(acc2, 0);
                     for (int b = 0; b < n; b++) {
-                        sumBoth8(gy, x, (b * c + ch) * s, s, mu, acc, acc2);
+                        sumBoth8(gy, x, (b * c + c0 + j) * s, s, mean[c0 + j], acc, acc2);
                     }
-                    sdy = combine(acc);
-                    sdxc = combine(acc2);
+                    sdy[j] = combine(acc);
+                    sdxc[j] = combine(acc2);
                 }
             }
-            double sdx = sdxc * is;
-            if (gBeta != null) {
-                gBeta[ch] += (float) sdy;
-            }
-            if (gGamma != null) {
-                gGamma[ch] += (float) sdx;
+            float[] a = new float[w];
+            float[] bx = new float[w];
+            float[] cc = new float[w];
+            float[] muf = new float[w];
+            for (int j = 0; j < w; j++) {
+                int ch = c0 + j;
+                double is = invstd[ch];
+                double sdx = sdxc[j] * is;
+                if (gBeta != null) {
+                    gBeta[ch] += (float) sdy[j];
+                }
+                if (gGamma != null) {
+                    gGamma[ch] += (float) sdx;
+                }
+                double k = (gamma == null ? 1.0 : gamma[ch]) * is;
+                // Training: k * (dy - sdy/m - (x - mean) * invstd * sdx / m) = A dy + B (x - mean)
+                // + C, in float: the per-element double conversions cost ten times the arithmetic.
+                // Fixed statistics: k * dy.
+                a[j] = (float) k;
+                bx[j] = (float) (-k * is * sdx / m);
+                cc[j] = (float) (-k * sdy[j] / m);
+                muf[j] = (float) mean[ch];
             }
             if (gx == null) {
                 continue;
             }
-            double k = (gamma == null ? 1.0 : gamma[ch]) * is;
-            if (training) {
-                // k * (dy - sdy/m - (x - mean) * invstd * sdx / m) = A dy + B (x - mean) + C, in
-                // float: the per-element double conversions cost ten times the arithmetic.
-                float a = (float) k;
-                float bx = (float) (-k * is * sdx / m);
-                float cc = (float) (-k * sdy / m);
-                float muf = (float) mu;
-                for (int b = 0; b < n; b++) {
-                    int o = (b * c + ch) * s;
-                    int i = o;
-                    if (vectors > 0) {
-                        VectorNorm.gradTraining(x, gy, gx, o, vectors, a, bx, cc, muf);
-                        i += vectors * VectorNorm.L;
-                    }
-                    for (int end = o + s; i < end; i++) {
-                        gx[i] += a * gy[i] + (bx * (x[i] - muf) + cc);
-                    }
-                }
-            } else {
-                float kf = (float) k;
-                for (int b = 0; b < n; b++) {
-                    int o = (b * c + ch) * s;
-                    int i = o;
-                    if (vectors > 0) {
-                        VectorNorm.gradFixed(gy, gx, o, vectors, kf);
-                        i += vectors * VectorNorm.L;
-                    }
-                    for (int end = o + s; i < end; i++) {
-                        gx[i] += kf * gy[i];
+            for (int b = 0; b < n; b++) {
+                for (int j = 0; j < w; j++) {
+                    int o = (b * c + c0 + j) * s;
+                    if (training) {
+                        gradTraining(x, gy, gx, o, s, vectors, a[j], bx[j], cc[j], muf[j]);
+                    } else {
+                        gradFixed(gy, gx, o, s, vectors, a[j]);
                     }
                 }
             }
+        }
+    }
+
+    /** {@code gx += a * gy + (bx * (x - mu) + cc)} over the plane {@code [o, o + s)}. */
+    private static void gradTraining(float[] x, float[] gy, float[] gx, int o, int s, int vectors, float a, float bx,
+                                     float cc, float mu) {
+        int i = o;
+        if (vectors > 0) {
+            // The same roundings per element as the loop below.
+            VectorNorm.gradTraining(x, gy, gx, o, vectors, a, bx, cc, mu);
+            i += vectors * VectorNorm.L;
+        }
+        for (int end = o + s; i < end; i++) {
+            gx[i] += a * gy[i] + (bx * (x[i] - mu) + cc);
+        }
+    }
+
+    /** {@code gx += k * gy} over the plane {@code [o, o + s)}. */
+    private static void gradFixed(float[] gy, float[] gx, int o, int s, int vectors, float k) {
+        int i = o;
+        if (vectors > 0) {
+            VectorNorm.gradFixed(gy, gx, o, vectors, k);
+            i += vectors * VectorNorm.L;
+        }
+        for (int end = o + s; i < end; i++) {
+            gx[i] += k * gy[i];
         }
     }
 
@@ -557,99 +588,151 @@ public final class NormKernels {
     }
 
     /**
-     * The vector-api per-channel sums: each plane's whole vectors in blocks of at most
-     * {@link VectorNorm#BLOCK} vectors folded into compensated float lanes ({@link VectorNorm}),
-     * the plane's scalar tail (its last {@code s mod L} values) summed in double, and at the end
-     * the lanes (sum plus compensation, each in double) added in lane order. The blocks are cut
-     * by position within each plane, never by thread, and a channel is summed by one thread: the
-     * result depends only on the data and the shape. Scratch arrays are per instance, one
-     * instance per thread's range of channels.
+     * The vector-api per-channel sums, for a group of channels {@code [c0, c1)} at a time: each
+     * plane's whole vectors in blocks of at most {@link VectorNorm#BLOCK} vectors folded into the
+     * channel's compensated float lanes ({@link VectorNorm}), the plane's scalar tail (its last
+     * {@code s mod L} values) summed in double, and at the end the lanes (sum plus compensation,
+     * each in double) added in lane order. The planes are visited in memory order (image by image,
+     * the group's channels within an image): with small planes, walking one channel alone would
+     * jump a page at every plane and defeat the prefetchers. A channel's own sums still see its
+     * planes in image order and its blocks cut by position within each plane, whatever the group
+     * and the thread, so the result depends only on the data and the shape.
      */
     private static final class Blocked {
+        /**
+         * The values of a group of channels a pass reads again fit in about this many bytes: half
+         * of the L2 cache of current x86 cores (1 to 2 MB), so the second pass reads from it.
+         */
+        static final int GROUP_BYTES = 1 << 20;
         private static final int SUM = 0;
         private static final int DEVIATIONS = 1;
         private static final int GRADIENTS = 2;
 
         private final int l = VectorNorm.L;
-        private final float[] acc = new float[4 * l];
-        /** The results of the last {@link #reduce}. */
-        double sum0;
-        double sum1;
+        private float[] acc = new float[0];
+        private double[] tail0 = new double[0];
+        private double[] tail1 = new double[0];
+        private float[] shift = new float[0];
+        /** The results of the last {@link #reduce}, per channel of the group. */
+        double[] sum0 = new double[0];
+        double[] sum1 = new double[0];
+
+        /** Channels per group when a pass reads {@code arrays} arrays of {@code [N, C, S]}: at least 1. */
+        static int channels(int n, int s, int arrays) {
+            return (int) Math.max(1, GROUP_BYTES / ((long) n * s * Float.BYTES * arrays));
+        }
 
         /**
-         * Mean and biased variance of channel {@code ch}: a rough mean from a plain sum, then the
-         * sums of {@code d = x - mu0} and {@code d^2} with {@code mu0} that rough mean rounded to
-         * float (the corrected two-pass algorithm): {@code mean = mu0 + sum d / m},
+         * Mean and biased variance of channels {@code [c0, c1)}: a rough mean from a plain sum,
+         * then the sums of {@code d = x - mu0} and {@code d^2} with {@code mu0} that rough mean
+         * rounded to float (the corrected two-pass algorithm): {@code mean = mu0 + sum d / m},
          * {@code var = (sum d^2 - (sum d)^2 / m) / m}. The deviations are small next to a large
          * mean, so neither sum loses the variance to cancellation, and the correction term makes
          * the result insensitive to the error of {@code mu0}.
          */
-        void stats(float[] x, int n, int c, int s, int ch, double[] mean, double[] var) {
+        void stats(float[] x, int n, int c, int s, int c0, int c1, double[] mean, double[] var) {
+            int w = c1 - c0;
             double m = (double) n * s;
-            reduce(SUM, x, null, n, c, s, ch, 0f);
-            float mu0 = (float) (sum0 / m);
-            reduce(DEVIATIONS, x, null, n, c, s, ch, mu0);
-            mean[ch] = mu0 + sum0 / m;
-            var[ch] = Math.max(0.0, (sum1 - sum0 * sum0 / m) / m);
+            size(w);
+            java.util.Arrays.fill(shift, 0f);
+            reduce(SUM, x, null, n, c, s, c0, c1);
+            for (int j = 0; j < w; j++) {
+                shift[j] = (float) (sum0[j] / m);
+            }
+            reduce(DEVIATIONS, x, null, n, c, s, c0, c1);
+            for (int j = 0; j < w; j++) {
+                mean[c0 + j] = shift[j] + sum0[j] / m;
+                var[c0 + j] = Math.max(0.0, (sum1[j] - sum0[j] * sum0[j] / m) / m);
+            }
         }
 
         /**
-         * {@code sum g} and {@code sum g (x - mu)} over channel {@code ch} into {@link #sum0} and
-         * {@link #sum1}. The vectors subtract {@code mu} rounded to float, {@code muf}; since
-         * {@code sum g (x - mu) = sum g (x - muf) + (muf - mu) sum g}, the difference is added
-         * back in double.
+         * {@code sum g} and {@code sum g (x - mean)} over channels {@code [c0, c1)} into
+         * {@link #sum0} and {@link #sum1}. The vectors subtract the mean rounded to float,
+         * {@code muf}; since {@code sum g (x - mu) = sum g (x - muf) + (muf - mu) sum g}, the
+         * difference is added back in double.
          */
-        void gradientSums(float[] g, float[] x, int n, int c, int s, int ch, double mu) {
-            float muf = (float) mu;
-            reduce(GRADIENTS, g, x, n, c, s, ch, muf);
-            sum1 += (muf - mu) * sum0;
+        void gradientSums(float[] g, float[] x, int n, int c, int s, int c0, int c1, double[] mean) {
+            int w = c1 - c0;
+            size(w);
+            for (int j = 0; j < w; j++) {
+                shift[j] = (float) mean[c0 + j];
+            }
+            reduce(GRADIENTS, g, x, n, c, s, c0, c1);
+            for (int j = 0; j < w; j++) {
+                sum1[j] += (shift[j] - mean[c0 + j]) * sum0[j];
+            }
+        }
+
+        private void size(int w) {
+            if (shift.length != w) {
+                acc = new float[4 * l * w];
+                tail0 = new double[w];
+                tail1 = new double[w];
+                shift = new float[w];
+                sum0 = new double[w];
+                sum1 = new double[w];
+            }
         }
 
         /**
-         * One blocked pass over channel {@code ch}: {@code SUM} gives {@code sum (a - mu)} in
-         * {@link #sum0}; {@code DEVIATIONS} {@code sum (a - mu)} and {@code sum (a - mu)^2};
-         * {@code GRADIENTS} {@code sum a} and {@code sum a (b - mu)}.
+         * One blocked pass over channels {@code [c0, c1)}, with {@code mu = shift[j]} for channel
+         * {@code c0 + j}: {@code SUM} gives {@code sum (a - mu)} in {@link #sum0};
+         * {@code DEVIATIONS} {@code sum (a - mu)} and {@code sum (a - mu)^2}; {@code GRADIENTS}
+         * {@code sum a} and {@code sum a (b - mu)}.
          */
-        private void reduce(int kind, float[] a, float[] b, int n, int c, int s, int ch, float mu) {
+        private void reduce(int kind, float[] a, float[] b, int n, int c, int s, int c0, int c1) {
+            int w = c1 - c0;
             java.util.Arrays.fill(acc, 0f);
+            java.util.Arrays.fill(tail0, 0);
+            java.util.Arrays.fill(tail1, 0);
             int vectors = s / l;
             int tail = vectors * l;
             int block = VectorNorm.BLOCK;
-            double t0 = 0;
-            double t1 = 0;
             for (int p = 0; p < n; p++) {
-                int o = (p * c + ch) * s;
-                for (int v = 0; v < vectors; v += block) {
-                    int i = o + v * l;
-                    int seg = Math.min(block, vectors - v);
-                    if (kind == SUM) {
-                        VectorNorm.sum(a, i, seg, mu, acc);
-                    } else if (kind == DEVIATIONS) {
-                        VectorNorm.sumDeviations(a, i, seg, mu, acc);
-                    } else {
-                        VectorNorm.sumGradients(a, b, i, seg, mu, acc);
+                for (int j = 0; j < w; j++) {
+                    int o = (p * c + c0 + j) * s;
+                    int k = 4 * l * j;
+                    float mu = shift[j];
+                    for (int v = 0; v < vectors; v += block) {
+                        int i = o + v * l;
+                        int seg = Math.min(block, vectors - v);
+                        if (kind == SUM) {
+                            VectorNorm.sum(a, i, seg, mu, acc, k);
+                        } else if (kind == DEVIATIONS) {
+                            VectorNorm.sumDeviations(a, i, seg, mu, acc, k);
+                        } else {
+                            VectorNorm.sumGradients(a, b, i, seg, mu, acc, k);
+                        }
                     }
-                }
-                for (int i = o + tail, end = o + s; i < end; i++) {
-                    if (kind == GRADIENTS) {
-                        double g = a[i];
-                        t0 += g;
-                        t1 += g * (b[i] - mu);
-                    } else {
-                        double d = a[i] - mu;
-                        t0 += d;
-                        t1 += d * d;
+                    double t0 = tail0[j];
+                    double t1 = tail1[j];
+                    for (int i = o + tail, end = o + s; i < end; i++) {
+                        if (kind == GRADIENTS) {
+                            double g = a[i];
+                            t0 += g;
+                            t1 += g * (b[i] - mu);
+                        } else {
+                            double d = a[i] - mu;
+                            t0 += d;
+                            t1 += d * d;
+                        }
                     }
+                    tail0[j] = t0;
+                    tail1[j] = t1;
                 }
             }
-            double s0 = 0;
-            double s1 = 0;
-            for (int j = 0; j < l; j++) {
-                s0 += (double) acc[j] + (double) acc[l + j];
-                s1 += (double) acc[2 * l + j] + (double) acc[3 * l + j];
+            for (int j = 0; j < w; j++) {
+                int k = 4 * l * j;
+                double s0 = 0;
+                double s1 = 0;
+                for (int q = 0; q < l; q++) {
+                    s0 += (double) acc[k + q] + (double) acc[k + l + q];
+                    s1 += (double) acc[k + 2 * l + q] + (double) acc[k + 3 * l + q];
+                }
+                sum0[j] = s0 + tail0[j];
+                sum1[j] = s1 + tail1[j];
             }
-            sum0 = s0 + t0;
-            sum1 = s1 + t1;
         }
     }
 }

@@ -49,8 +49,11 @@ final class VectorNorm {
         FloatVector.fromArray(S, acc, k + L).add(err).intoArray(acc, k + L);
     }
 
-    /** Folds {@code sum (x - shift)} over {@code vectors <= BLOCK} whole vectors from {@code o} into {@code acc[0, 2L)}. */
-    static void sum(float[] x, int o, int vectors, float shift, float[] acc) {
+    /**
+     * Folds {@code sum (x - shift)} over {@code vectors <= BLOCK} whole vectors from {@code o} into
+     * {@code acc[k, k + 2L)}.
+     */
+    static void sum(float[] x, int o, int vectors, float shift, float[] acc, int k) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
         int i = o;
@@ -62,14 +65,14 @@ final class VectorNorm {
         if (i < end) {
             a0 = a0.add(FloatVector.fromArray(S, x, i).sub(shift));
         }
-        fold(a0.add(a1), acc, 0);
+        fold(a0.add(a1), acc, k);
     }
 
     /**
-     * With {@code d = x - mu}, folds {@code sum d} into {@code acc[0, 2L)} and {@code sum d * d}
-     * (each product rounded before the addition) into {@code acc[2L, 4L)}.
+     * With {@code d = x - mu}, folds {@code sum d} into {@code acc[k, k + 2L)} and
+     * {@code sum d * d} (each product rounded before the addition) into {@code acc[k + 2L, k + 4L)}.
      */
-    static void sumDeviations(float[] x, int o, int vectors, float mu, float[] acc) {
+    static void sumDeviations(float[] x, int o, int vectors, float mu, float[] acc, int k) {
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
         FloatVector q0 = FloatVector.zero(S);
@@ -89,12 +92,15 @@ final class VectorNorm {
             s0 = s0.add(d0);
             q0 = q0.add(d0.mul(d0));
         }
-        fold(s0.add(s1), acc, 0);
-        fold(q0.add(q1), acc, 2 * L);
+        fold(s0.add(s1), acc, k);
+        fold(q0.add(q1), acc, k + 2 * L);
     }
 
-    /** Folds {@code sum g} into {@code acc[0, 2L)} and {@code sum g * (x - mu)} into {@code acc[2L, 4L)}. */
-    static void sumGradients(float[] g, float[] x, int o, int vectors, float mu, float[] acc) {
+    /**
+     * Folds {@code sum g} into {@code acc[k, k + 2L)} and {@code sum g * (x - mu)} into
+     * {@code acc[k + 2L, k + 4L)}.
+     */
+    static void sumGradients(float[] g, float[] x, int o, int vectors, float mu, float[] acc, int k) {
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
         FloatVector p0 = FloatVector.zero(S);
@@ -114,8 +120,8 @@ final class VectorNorm {
             s0 = s0.add(g0);
             p0 = p0.add(g0.mul(FloatVector.fromArray(S, x, i).sub(mu)));
         }
-        fold(s0.add(s1), acc, 0);
-        fold(p0.add(p1), acc, 2 * L);
+        fold(s0.add(s1), acc, k);
+        fold(p0.add(p1), acc, k + 2 * L);
     }
 
     /**
