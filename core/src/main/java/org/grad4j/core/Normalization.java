@@ -26,17 +26,15 @@ final class Normalization {
         }
         double[] mean = new double[c];
         double[] var = new double[c];
-        NormKernels.channelStats(x.data, n, c, s, mean, var);
         double[] invstd = new double[c];
+        float[] y = new float[x.size()];
+        NormKernels.trainingForward(x.data, n, c, s, eps, data(gamma), data(beta), mean, var, invstd, y);
         float[] meanOut = new float[c];
         float[] varOut = new float[c];
         for (int ch = 0; ch < c; ch++) {
-            invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
             meanOut[ch] = (float) mean[ch];
             varOut[ch] = (float) var[ch];
         }
-        float[] y = new float[x.size()];
-        NormKernels.normalize(x.data, n, c, s, mean, invstd, data(gamma), data(beta), y);
         Tensor out = Tensor.fresh(y, x.shape);
         record("batchNormTraining", out, x, gamma, beta, n, c, s, mean, invstd, true);
         return new Functional.BatchNormResult(out, Tensor.fresh(meanOut, Shape.of(c)), Tensor.fresh(varOut, Shape.of(c)));

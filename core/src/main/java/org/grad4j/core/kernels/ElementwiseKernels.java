@@ -8,7 +8,8 @@ package org.grad4j.core.kernels;
  * <p>With the vector-api kernels active ({@link Kernels#simd()}), {@link #sigmoid(float[], float[], int)}
  * runs on {@code VectorElementwise} in float (the Vector API's {@code EXP}, within a few float
  * ulps of the portable path's double computation); the portable path computes each element in
- * double and rounds once, exactly as {@link #sigmoid(float)}.
+ * double and rounds once, exactly as {@link #sigmoid(float)}. {@link #sigmoidBackward} rounds the
+ * same on both paths.
  *
  * <p>Internal API, public only for the other grad4j packages.
  */
@@ -64,7 +65,15 @@ public final class ElementwiseKernels {
     }
 
     private static void sigmoidBackward(float[] y, float[] g, float[] gx, int from, int to) {
-        for (int i = from; i < to; i++) {
+        int i = from;
+        if (Kernels.SIMD) {
+            // The same roundings as the loop below (no fused multiply-add), so every element has
+            // the same bits on either path and wherever a chunk starts.
+            int vectors = (to - from) / VectorNorm.L;
+            VectorNorm.sigmoidBackward(y, g, gx, from, vectors);
+            i += vectors * VectorNorm.L;
+        }
+        for (; i < to; i++) {
             gx[i] += g[i] * y[i] * (1f - y[i]);
         }
     }

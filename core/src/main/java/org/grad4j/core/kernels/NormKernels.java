@@ -2,16 +2,25 @@ package org.grad4j.core.kernels;
 
 /**
  * Batch normalisation on {@code x [N, C, S]} (S = H*W, L or 1): per-channel statistics, the affine
- * normalisation and its backward pass. Every sum is accumulated in double, so statistics over a
- * large batch keep float32's precision.
+ * normalisation and its backward pass. Statistics over a large batch keep float32's precision:
+ * <ul>
+ *   <li>portable path, and planes shorter than a vector: every sum accumulated in double (eight
+ *       interleaved accumulators over each image's contiguous {@code S} values, combined in a fixed
+ *       order);</li>
+ *   <li>vector-api path: each plane's whole vectors are summed in float in blocks of a few hundred
+ *       values, each block folded into a compensated float running sum (twice float's precision),
+ *       and the remaining {@code S mod L} values in double ({@code Blocked}, {@link VectorNorm}).
+ *       The double loops ran at about a fifth of the memory bandwidth; the vectors keep up with
+ *       it.</li>
+ * </ul>
  *
  * <p>The statistics and the backward pass are parallel over channels ({@link Parallel#forRange}):
- * one thread computes all of a channel, and a channel's sums run in a fixed order (eight interleaved
- * double accumulators over each image's contiguous {@code S} values, combined in a fixed order);
- * {@link #normalize} is parallel over the {@code N*C} planes, each element computed alone. So the
- * results are bit-identical for every thread count. The per-element arithmetic of
- * {@link #normalize} and of the input gradient is in float (with per-channel coefficients computed
- * in double): converting every element to double costs several times the arithmetic.
+ * one thread computes all of a channel, in an order fixed by the shape; {@link #normalize} is
+ * parallel over the {@code N*C} planes, each element computed alone. So the results are
+ * bit-identical for every thread count. The per-element arithmetic of {@link #normalize} and of
+ * the input gradient is in float (with per-channel coefficients computed in double): converting
+ * every element to double costs several times the arithmetic; the vector loops round exactly as
+ * the scalar ones, so both paths give the same bits there.
  *
  * <p>Internal API, public only for the other grad4j packages.
  */
@@ -37,6 +46,18 @@ public final class NormKernels {
     }
 
     static void channelStats(float[] x, int n, int c, int s, double[] mean, double[] var, int from, int to) {
+        if (s == 1) {
+            statsRows(x, n, c, mean, var, from, to);
+            return;
+        }
+        if (Kernels.SIMD && s >= VectorNorm.L) {
+            Blocked r = new Blocked();
+            int step = Blocked.channels(n, s, 1);
+            for (int c0 = from; c0 < to; c0 += step) {
+                r.stats(x, n, c, s, c0, Math.min(to, c0 + step), mean, var);
+            }
+            return;
+        }
         double m = (double) n * s;
         double[] acc = new double[8];
         for (int ch = from; ch < to; ch++) {
@@ -230,14 +251,93 @@ public final class NormKernels {
 
     static void normalize(float[] x, int n, int c, int s, double[] mean, double[] invstd,
                           float[] gamma, float[] beta, float[] y, int from, int to) {
+        if (s == 1) {
+            // Planes of one value: along the rows of [N, C], a stretch of channels at a time.
+            float[][] k = coefficients(mean, invstd, gamma, beta, 0, c);
+            for (int p = from; p < to; ) {
+                int ch = p % c;
+                int end = Math.min(to, p - ch + c);
+                normalizeRow(x, y, p, end - p, k, ch);
+                p = end;
+            }
+            return;
+        }
         for (int p = from; p < to; p++) {
-            int ch = p % c;
-            float mu = (float) mean[ch];
-            float scale = (float) (invstd[ch] * (gamma == null ? 1.0 : gamma[ch]));
-            float shift = beta == null ? 0f : beta[ch];
-            int o = p * s;
-            for (int i = o, end = o + s; i < end; i++) {
-                y[i] = (x[i] - mu) * scale + shift;
+            normalizePlane(x, c, s, mean, invstd, gamma, beta, y, p);
+        }
+    }
+
+    /** {@link #normalize} of plane {@code p} (image {@code p / c}, channel {@code p % c}). */
+    private static void normalizePlane(float[] x, int c, int s, double[] mean, double[] invstd, float[] gamma,
+                                       float[] beta, float[] y, int p) {
+        int ch = p % c;
+        float mu = (float) mean[ch];
+        float scale = (float) (invstd[ch] * (gamma == null ? 1.0 : gamma[ch]));
+        float shift = beta == null ? 0f : beta[ch];
+        int o = p * s;
+        int i = o;
+        if (Kernels.SIMD && s >= VectorNorm.L) {
+            // The same three roundings per element as the loop below.
+            int vectors = s / VectorNorm.L;
+            VectorNorm.normalize(x, y, o, vectors, mu, scale, shift);
+            i += vectors * VectorNorm.L;
+        }
+        for (int end = o + s; i < end; i++) {
+            y[i] = (x[i] - mu) * scale + shift;
+        }
+    }
+
+    /**
+     * The training forward pass: {@link #channelStats}, {@code invstd[c] = 1 / sqrt(var[c] + eps)}
+     * and {@link #normalize}, with the same results, but channel by channel: a channel is
+     * normalised right after its statistics, while its values (a few hundred KB for a
+     * convolution's output) are still in the core's cache, instead of being read from memory a
+     * second time. Each channel is computed by one thread in the same way, so the results are
+     * still bit-identical for every thread count; with fewer channels than threads the three steps
+     * run one after the other, each parallel on its own, with the same results. Only
+     * {@code mean}, {@code var}, {@code invstd} and {@code y} are modified.
+     */
+    public static void trainingForward(float[] x, int n, int c, int s, double eps, float[] gamma, float[] beta,
+                                       double[] mean, double[] var, double[] invstd, float[] y) {
+        if ((long) n * c * s < PARALLEL_MIN) {
+            trainingForward(x, n, c, s, eps, gamma, beta, mean, var, invstd, y, 0, c);
+        } else if (c >= Kernels.threads()) {
+            Parallel.forRange(c, (from, to) -> trainingForward(x, n, c, s, eps, gamma, beta, mean, var, invstd, y,
+                    from, to));
+        } else {
+            channelStats(x, n, c, s, mean, var);
+            for (int ch = 0; ch < c; ch++) {
+                invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
+            }
+            normalize(x, n, c, s, mean, invstd, gamma, beta, y);
+        }
+    }
+
+    private static void trainingForward(float[] x, int n, int c, int s, double eps, float[] gamma, float[] beta,
+                                        double[] mean, double[] var, double[] invstd, float[] y, int from, int to) {
+        if (s == 1) {
+            statsRows(x, n, c, mean, var, from, to);
+            for (int ch = from; ch < to; ch++) {
+                invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
+            }
+            float[][] k = coefficients(mean, invstd, gamma, beta, from, to);
+            for (int b = 0; b < n; b++) {
+                normalizeRow(x, y, b * c + from, to - from, k, 0);
+            }
+            return;
+        }
+        // A group of channels whose values fit in the core's cache at a time (see Blocked.channels).
+        int step = Kernels.SIMD && s >= VectorNorm.L ? Blocked.channels(n, s, 1) : 1;
+        for (int c0 = from; c0 < to; c0 += step) {
+            int c1 = Math.min(to, c0 + step);
+            channelStats(x, n, c, s, mean, var, c0, c1);
+            for (int ch = c0; ch < c1; ch++) {
+                invstd[ch] = 1.0 / Math.sqrt(var[ch] + eps);
+            }
+            for (int b = 0; b < n; b++) {
+                for (int ch = c0; ch < c1; ch++) {
+                    normalizePlane(x, c, s, mean, invstd, gamma, beta, y, b * c + ch);
+                }
             }
         }
     }
@@ -271,55 +371,367 @@ public final class NormKernels {
     static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
                          float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
                          int from, int to) {
+        if (s == 1) {
+            backwardRows(x, gy, n, c, mean, invstd, gamma, training, gx, gGamma, gBeta, from, to);
+            return;
+        }
         double m = (double) n * s;
         double[] acc = new double[8];
         double[] acc2 = new double[8];
-        for (int ch = from; ch < to; ch++) {
-            double mu = mean[ch];
-            double is = invstd[ch];
-            double sdy = 0;
-            double sdxc = 0;
-            if (training || gGamma != null || gBeta != null) {
-                java.util.Arrays.fill(acc, 0);
-                java.util.Arrays.fill(acc2, 0);
-                for (int b = 0; b < n; b++) {
-                    sumBoth8(gy, x, (b * c + ch) * s, s, mu, acc, acc2);
+        boolean simd = Kernels.SIMD && s >= VectorNorm.L;
+        int vectors = simd ? s / VectorNorm.L : 0;
+        Blocked r = simd ? new Blocked() : null;
+        // One channel at a time on the portable path; on the vector-api path a group of channels
+        // whose x and dy fit in the core's cache, walked in memory order (see Blocked.channels).
+        int step = simd ? Blocked.channels(n, s, 2) : 1;
+        boolean sums = training || gGamma != null || gBeta != null;
+        for (int c0 = from; c0 < to; c0 += step) {
+            int c1 = Math.min(to, c0 + step);
+            int w = c1 - c0;
+            double[] sdy = new double[w];
+            double[] sdxc = new double[w];
+            if (sums && simd) {
+                r.gradientSums(gy, x, n, c, s, c0, c1, mean);
+                System.arraycopy(r.sum0, 0, sdy, 0, w);
+                System.arraycopy(r.sum1, 0, sdxc, 0, w);
+            } else if (sums) {
+                for (int j = 0; j < w; j++) {
+                    java.util.Arrays.fill(acc, 0);
+                    java.util.Arrays.fill(acc2, 0);
+                    for (int b = 0; b < n; b++) {
+                        sumBoth8(gy, x, (b * c + c0 + j) * s, s, mean[c0 + j], acc, acc2);
+                    }
+                    sdy[j] = combine(acc);
+                    sdxc[j] = combine(acc2);
                 }
-                sdy = combine(acc);
-                sdxc = combine(acc2);
             }
-            double sdx = sdxc * is;
-            if (gBeta != null) {
-                gBeta[ch] += (float) sdy;
-            }
-            if (gGamma != null) {
-                gGamma[ch] += (float) sdx;
+            float[] a = new float[w];
+            float[] bx = new float[w];
+            float[] cc = new float[w];
+            float[] muf = new float[w];
+            for (int j = 0; j < w; j++) {
+                int ch = c0 + j;
+                double is = invstd[ch];
+                double sdx = sdxc[j] * is;
+                if (gBeta != null) {
+                    gBeta[ch] += (float) sdy[j];
+                }
+                if (gGamma != null) {
+                    gGamma[ch] += (float) sdx;
+                }
+                double k = (gamma == null ? 1.0 : gamma[ch]) * is;
+                // Training: k * (dy - sdy/m - (x - mean) * invstd * sdx / m) = A dy + B (x - mean)
+                // + C, in float: the per-element double conversions cost ten times the arithmetic.
+                // Fixed statistics: k * dy.
+                a[j] = (float) k;
+                bx[j] = (float) (-k * is * sdx / m);
+                cc[j] = (float) (-k * sdy[j] / m);
+                muf[j] = (float) mean[ch];
             }
             if (gx == null) {
                 continue;
             }
-            double k = (gamma == null ? 1.0 : gamma[ch]) * is;
-            if (training) {
-                // k * (dy - sdy/m - (x - mean) * invstd * sdx / m) = A dy + B (x - mean) + C, in
-                // float: the per-element double conversions cost ten times the arithmetic.
-                float a = (float) k;
-                float bx = (float) (-k * is * sdx / m);
-                float cc = (float) (-k * sdy / m);
-                float muf = (float) mu;
-                for (int b = 0; b < n; b++) {
-                    int o = (b * c + ch) * s;
-                    for (int i = o, end = o + s; i < end; i++) {
-                        gx[i] += a * gy[i] + (bx * (x[i] - muf) + cc);
+            for (int b = 0; b < n; b++) {
+                for (int j = 0; j < w; j++) {
+                    int o = (b * c + c0 + j) * s;
+                    if (training) {
+                        gradTraining(x, gy, gx, o, s, vectors, a[j], bx[j], cc[j], muf[j]);
+                    } else {
+                        gradFixed(gy, gx, o, s, vectors, a[j]);
                     }
+                }
+            }
+        }
+    }
+
+    /** {@code gx += a * gy + (bx * (x - mu) + cc)} over the plane {@code [o, o + s)}. */
+    private static void gradTraining(float[] x, float[] gy, float[] gx, int o, int s, int vectors, float a, float bx,
+                                     float cc, float mu) {
+        int i = o;
+        if (vectors > 0) {
+            // The same roundings per element as the loop below.
+            VectorNorm.gradTraining(x, gy, gx, o, vectors, a, bx, cc, mu);
+            i += vectors * VectorNorm.L;
+        }
+        for (int end = o + s; i < end; i++) {
+            gx[i] += a * gy[i] + (bx * (x[i] - mu) + cc);
+        }
+    }
+
+    /** {@code gx += k * gy} over the plane {@code [o, o + s)}. */
+    private static void gradFixed(float[] gy, float[] gx, int o, int s, int vectors, float k) {
+        int i = o;
+        if (vectors > 0) {
+            VectorNorm.gradFixed(gy, gx, o, vectors, k);
+            i += vectors * VectorNorm.L;
+        }
+        for (int end = o + s; i < end; i++) {
+            gx[i] += k * gy[i];
+        }
+    }
+
+    // ---- planes of one value: x [N, C] (BatchNorm1d) ----
+    //
+    // A channel's values are C apart, so walking a channel at a time touches a cache line per
+    // value. These loops run along the rows instead, over the range of channels [from, to) of one
+    // thread, with one double accumulator per channel: each channel's sum still runs over the
+    // images in order, exactly as the plane-by-plane loops (which put a one-value plane into their
+    // first accumulator), so the results have the same bits, on both paths and at every thread
+    // count, and the inner loops are contiguous.
+
+    /** {@link #channelStats} for {@code s == 1}, channels {@code [from, to)}. */
+    private static void statsRows(float[] x, int n, int c, double[] mean, double[] var, int from, int to) {
+        int w = to - from;
+        double[] acc = new double[w];
+        for (int b = 0; b < n; b++) {
+            int o = b * c + from;
+            for (int j = 0; j < w; j++) {
+                acc[j] += x[o + j];
+            }
+        }
+        double m = n;
+        for (int j = 0; j < w; j++) {
+            mean[from + j] = acc[j] / m;
+            acc[j] = 0;
+        }
+        for (int b = 0; b < n; b++) {
+            int o = b * c + from;
+            for (int j = 0; j < w; j++) {
+                double d = x[o + j] - mean[from + j];
+                acc[j] += d * d;
+            }
+        }
+        for (int j = 0; j < w; j++) {
+            var[from + j] = acc[j] / m;
+        }
+    }
+
+    /**
+     * The float coefficients of {@link #normalize} for channels {@code [from, to)}: mean, scale
+     * and shift, computed as {@link #normalizePlane} computes them.
+     */
+    private static float[][] coefficients(double[] mean, double[] invstd, float[] gamma, float[] beta, int from,
+                                          int to) {
+        float[][] k = new float[3][to - from];
+        for (int ch = from; ch < to; ch++) {
+            k[0][ch - from] = (float) mean[ch];
+            k[1][ch - from] = (float) (invstd[ch] * (gamma == null ? 1.0 : gamma[ch]));
+            k[2][ch - from] = beta == null ? 0f : beta[ch];
+        }
+        return k;
+    }
+
+    /** {@code y[o + j] = (x[o + j] - mu) * scale + shift} with the coefficients of {@code k[.][j0 + j]}, {@code j < len}. */
+    private static void normalizeRow(float[] x, float[] y, int o, int len, float[][] k, int j0) {
+        float[] mu = k[0];
+        float[] scale = k[1];
+        float[] shift = k[2];
+        for (int j = 0; j < len; j++) {
+            y[o + j] = (x[o + j] - mu[j0 + j]) * scale[j0 + j] + shift[j0 + j];
+        }
+    }
+
+    /** {@link #backward} for {@code s == 1}, channels {@code [from, to)}. */
+    private static void backwardRows(float[] x, float[] gy, int n, int c, double[] mean, double[] invstd,
+                                     float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
+                                     int from, int to) {
+        int w = to - from;
+        double[] sdy = new double[w];
+        double[] sdxc = new double[w];
+        if (training || gGamma != null || gBeta != null) {
+            for (int b = 0; b < n; b++) {
+                int o = b * c + from;
+                for (int j = 0; j < w; j++) {
+                    double g = gy[o + j];
+                    sdy[j] += g;
+                    sdxc[j] += g * (x[o + j] - mean[from + j]);
+                }
+            }
+        }
+        double m = n;
+        float[] a = new float[w];
+        float[] bx = new float[w];
+        float[] cc = new float[w];
+        float[] muf = new float[w];
+        for (int j = 0; j < w; j++) {
+            int ch = from + j;
+            double is = invstd[ch];
+            double sdx = sdxc[j] * is;
+            if (gBeta != null) {
+                gBeta[ch] += (float) sdy[j];
+            }
+            if (gGamma != null) {
+                gGamma[ch] += (float) sdx;
+            }
+            // The coefficients of the plane-by-plane loop of backward, rounded the same way.
+            double k = (gamma == null ? 1.0 : gamma[ch]) * is;
+            a[j] = (float) k;
+            bx[j] = training ? (float) (-k * is * sdx / m) : 0f;
+            cc[j] = training ? (float) (-k * sdy[j] / m) : 0f;
+            muf[j] = (float) mean[ch];
+        }
+        if (gx == null) {
+            return;
+        }
+        for (int b = 0; b < n; b++) {
+            int o = b * c + from;
+            if (training) {
+                for (int j = 0; j < w; j++) {
+                    gx[o + j] += a[j] * gy[o + j] + (bx[j] * (x[o + j] - muf[j]) + cc[j]);
                 }
             } else {
-                float kf = (float) k;
-                for (int b = 0; b < n; b++) {
-                    int o = (b * c + ch) * s;
-                    for (int i = o, end = o + s; i < end; i++) {
-                        gx[i] += kf * gy[i];
-                    }
+                for (int j = 0; j < w; j++) {
+                    gx[o + j] += a[j] * gy[o + j];
                 }
+            }
+        }
+    }
+
+    /**
+     * The vector-api per-channel sums, for a group of channels {@code [c0, c1)} at a time: each
+     * plane's whole vectors in blocks of at most {@link VectorNorm#BLOCK} vectors folded into the
+     * channel's compensated float lanes ({@link VectorNorm}), the plane's scalar tail (its last
+     * {@code s mod L} values) summed in double, and at the end the lanes (sum plus compensation,
+     * each in double) added in lane order. The planes are visited in memory order (image by image,
+     * the group's channels within an image): with small planes, walking one channel alone would
+     * jump a page at every plane and defeat the prefetchers. A channel's own sums still see its
+     * planes in image order and its blocks cut by position within each plane, whatever the group
+     * and the thread, so the result depends only on the data and the shape.
+     */
+    private static final class Blocked {
+        /**
+         * The values of a group of channels a pass reads again fit in about this many bytes: half
+         * of the L2 cache of current x86 cores (1 to 2 MB), so the second pass reads from it.
+         */
+        static final int GROUP_BYTES = 1 << 20;
+        private static final int SUM = 0;
+        private static final int DEVIATIONS = 1;
+        private static final int GRADIENTS = 2;
+
+        private final int l = VectorNorm.L;
+        private float[] acc = new float[0];
+        private double[] tail0 = new double[0];
+        private double[] tail1 = new double[0];
+        private float[] shift = new float[0];
+        /** The results of the last {@link #reduce}, per channel of the group. */
+        double[] sum0 = new double[0];
+        double[] sum1 = new double[0];
+
+        /** Channels per group when a pass reads {@code arrays} arrays of {@code [N, C, S]}: at least 1. */
+        static int channels(int n, int s, int arrays) {
+            return (int) Math.max(1, GROUP_BYTES / ((long) n * s * Float.BYTES * arrays));
+        }
+
+        /**
+         * Mean and biased variance of channels {@code [c0, c1)}: a rough mean from a plain sum,
+         * then the sums of {@code d = x - mu0} and {@code d^2} with {@code mu0} that rough mean
+         * rounded to float (the corrected two-pass algorithm): {@code mean = mu0 + sum d / m},
+         * {@code var = (sum d^2 - (sum d)^2 / m) / m}. The deviations are small next to a large
+         * mean, so neither sum loses the variance to cancellation, and the correction term makes
+         * the result insensitive to the error of {@code mu0}.
+         */
+        void stats(float[] x, int n, int c, int s, int c0, int c1, double[] mean, double[] var) {
+            int w = c1 - c0;
+            double m = (double) n * s;
+            size(w);
+            java.util.Arrays.fill(shift, 0f);
+            reduce(SUM, x, null, n, c, s, c0, c1);
+            for (int j = 0; j < w; j++) {
+                shift[j] = (float) (sum0[j] / m);
+            }
+            reduce(DEVIATIONS, x, null, n, c, s, c0, c1);
+            for (int j = 0; j < w; j++) {
+                mean[c0 + j] = shift[j] + sum0[j] / m;
+                var[c0 + j] = Math.max(0.0, (sum1[j] - sum0[j] * sum0[j] / m) / m);
+            }
+        }
+
+        /**
+         * {@code sum g} and {@code sum g (x - mean)} over channels {@code [c0, c1)} into
+         * {@link #sum0} and {@link #sum1}. The vectors subtract the mean rounded to float,
+         * {@code muf}; since {@code sum g (x - mu) = sum g (x - muf) + (muf - mu) sum g}, the
+         * difference is added back in double.
+         */
+        void gradientSums(float[] g, float[] x, int n, int c, int s, int c0, int c1, double[] mean) {
+            int w = c1 - c0;
+            size(w);
+            for (int j = 0; j < w; j++) {
+                shift[j] = (float) mean[c0 + j];
+            }
+            reduce(GRADIENTS, g, x, n, c, s, c0, c1);
+            for (int j = 0; j < w; j++) {
+                sum1[j] += (shift[j] - mean[c0 + j]) * sum0[j];
+            }
+        }
+
+        private void size(int w) {
+            if (shift.length != w) {
+                acc = new float[4 * l * w];
+                tail0 = new double[w];
+                tail1 = new double[w];
+                shift = new float[w];
+                sum0 = new double[w];
+                sum1 = new double[w];
+            }
+        }
+
+        /**
+         * One blocked pass over channels {@code [c0, c1)}, with {@code mu = shift[j]} for channel
+         * {@code c0 + j}: {@code SUM} gives {@code sum (a - mu)} in {@link #sum0};
+         * {@code DEVIATIONS} {@code sum (a - mu)} and {@code sum (a - mu)^2}; {@code GRADIENTS}
+         * {@code sum a} and {@code sum a (b - mu)}.
+         */
+        private void reduce(int kind, float[] a, float[] b, int n, int c, int s, int c0, int c1) {
+            int w = c1 - c0;
+            java.util.Arrays.fill(acc, 0f);
+            java.util.Arrays.fill(tail0, 0);
+            java.util.Arrays.fill(tail1, 0);
+            int vectors = s / l;
+            int tail = vectors * l;
+            int block = VectorNorm.BLOCK;
+            for (int p = 0; p < n; p++) {
+                for (int j = 0; j < w; j++) {
+                    int o = (p * c + c0 + j) * s;
+                    int k = 4 * l * j;
+                    float mu = shift[j];
+                    for (int v = 0; v < vectors; v += block) {
+                        int i = o + v * l;
+                        int seg = Math.min(block, vectors - v);
+                        if (kind == SUM) {
+                            VectorNorm.sum(a, i, seg, mu, acc, k);
+                        } else if (kind == DEVIATIONS) {
+                            VectorNorm.sumDeviations(a, i, seg, mu, acc, k);
+                        } else {
+                            VectorNorm.sumGradients(a, b, i, seg, mu, acc, k);
+                        }
+                    }
+                    double t0 = tail0[j];
+                    double t1 = tail1[j];
+                    for (int i = o + tail, end = o + s; i < end; i++) {
+                        if (kind == GRADIENTS) {
+                            double g = a[i];
+                            t0 += g;
+                            t1 += g * (b[i] - mu);
+                        } else {
+                            double d = a[i] - mu;
+                            t0 += d;
+                            t1 += d * d;
+                        }
+                    }
+                    tail0[j] = t0;
+                    tail1[j] = t1;
+                }
+            }
+            for (int j = 0; j < w; j++) {
+                int k = 4 * l * j;
+                double s0 = 0;
+                double s1 = 0;
+                for (int q = 0; q < l; q++) {
+                    s0 += (double) acc[k + q] + (double) acc[k + l + q];
+                    s1 += (double) acc[k + 2 * l + q] + (double) acc[k + 3 * l + q];
+                }
+                sum0[j] = s0 + tail0[j];
+                sum1[j] = s1 + tail1[j];
             }
         }
     }

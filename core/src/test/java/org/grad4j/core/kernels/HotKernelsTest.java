@@ -147,6 +147,136 @@ class HotKernelsTest {
         }
     }
 
+    /**
+     * {@link NormKernels#trainingForward} then the backward pass, packed as {@link #batchNorm}
+     * packs them; checks on the way that the fused forward pass gives the same bits as
+     * {@code channelStats} then {@code normalize}.
+     */
+    private static float[] fusedBatchNorm(float[] x, float[] gy, int n, int c, int s, float[] gamma, float[] beta,
+                                          boolean training) {
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        double[] invstd = new double[c];
+        float[] y = new float[x.length];
+        NormKernels.trainingForward(x, n, c, s, 1e-5, gamma, beta, mean, var, invstd, y);
+        float[] separate = batchNorm(x, gy, n, c, s, gamma, beta, training);
+        float[] gx = new float[x.length];
+        float[] gg = new float[c];
+        float[] gb = new float[c];
+        NormKernels.backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gg, gb);
+        float[] all = new float[4 * c + 2 * x.length + 2 * c];
+        int o = 0;
+        for (int ch = 0; ch < c; ch++) {
+            assertEquals(1 / Math.sqrt(var[ch] + 1e-5), invstd[ch], 0.0, "invstd");
+            all[o++] = (float) mean[ch];
+            all[o++] = (float) (mean[ch] - (float) mean[ch]) * 1e8f;
+            all[o++] = (float) var[ch];
+            all[o++] = (float) (var[ch] - (float) var[ch]) * 1e8f;
+        }
+        System.arraycopy(y, 0, all, o, y.length);
+        System.arraycopy(gx, 0, all, o + y.length, gx.length);
+        System.arraycopy(gg, 0, all, o + 2 * y.length, c);
+        System.arraycopy(gb, 0, all, o + 2 * y.length + c, c);
+        assertArrayEquals(separate, all, "fused and separate forward passes differ");
+        return all;
+    }
+
+    /**
+     * The vector-api sums cut each plane into whole vectors (in blocks of {@code VectorNorm.BLOCK})
+     * and a scalar tail, and planes of one value ([N, C]) run along the rows: planes of 1, 7, 15,
+     * 17, 33 and 576 + 3 values, from 1 to 5 images, small enough for one thread and large enough
+     * for several, both normalising paths, against sums in double. One case has a large mean (1000 + U(0, 1)), where a one-pass or plain float variance
+     * would lose its digits.
+     */
+    @Test
+    void batchNormMatchesTheDoubleOracleAtAwkwardPlaneSizes() {
+        Random r = new Random(5);
+        java.util.List<int[]> shapes = new java.util.ArrayList<>();
+        for (int s : new int[] {1, 7, 15, 17, 33, 579}) {
+            for (int n = 1; n <= 5; n++) {
+                if (n * s > 1) {
+                    shapes.add(new int[] {n, 3, s});
+                }
+            }
+        }
+        shapes.add(new int[] {5, 12, 579});
+        shapes.add(new int[] {40, 2, 579});
+        shapes.add(new int[] {30, 4, 17 * 17});
+        shapes.add(new int[] {200, 3, 64});
+        shapes.add(new int[] {300, 120, 1});
+        for (int[] sh : shapes) {
+            for (boolean largeMean : new boolean[] {false, true}) {
+                int n = sh[0];
+                int c = sh[1];
+                int s = sh[2];
+                int len = n * c * s;
+                float[] x = largeMean ? random(r, len, 1f, 1000f) : random(r, len, 4f, -1f);
+                float[] gy = random(r, len, 2f, -1f);
+                float[] gamma = random(r, c, 1f, 0.5f);
+                float[] beta = random(r, c, 1f, -0.5f);
+                for (boolean training : new boolean[] {true, false}) {
+                    float[] got = sameAtEveryThreadCount(() -> fusedBatchNorm(x, gy, n, c, s, gamma, beta, training));
+                    checkAgainstOracle(got, x, gy, n, c, s, gamma, beta, training, largeMean,
+                            java.util.Arrays.toString(sh) + (largeMean ? " mean 1000" : ""));
+                }
+            }
+        }
+    }
+
+    private static void checkAgainstOracle(float[] got, float[] x, float[] gy, int n, int c, int s, float[] gamma,
+                                           float[] beta, boolean training, boolean largeMean, String what) {
+        double m = (double) n * s;
+        int len = n * c * s;
+        int yo = 4 * c;
+        int gxo = yo + len;
+        for (int ch = 0; ch < c; ch++) {
+            double sum = 0;
+            for (int b = 0; b < n; b++) {
+                for (int i = 0; i < s; i++) {
+                    sum += x[(b * c + ch) * s + i];
+                }
+            }
+            double mu = sum / m;
+            double sq = 0;
+            double sdy = 0;
+            double sdxc = 0;
+            for (int b = 0; b < n; b++) {
+                for (int i = 0; i < s; i++) {
+                    int k = (b * c + ch) * s + i;
+                    sq += (x[k] - mu) * (x[k] - mu);
+                    sdy += gy[k];
+                    sdxc += gy[k] * (x[k] - mu);
+                }
+            }
+            double var = sq / m;
+            double is = 1 / Math.sqrt(var + 1e-5);
+            // The mean and variance in double (the float got[] holds them as a float plus the rest).
+            double gotMean = got[4 * ch] + got[4 * ch + 1] / 1e8;
+            double gotVar = got[4 * ch + 2] + got[4 * ch + 3] / 1e8;
+            // The float partial sums are of deviations from a first estimate of the mean, so the
+            // mean's error scales with the spread of the values, not with the mean: near 1000 it
+            // stays far below float's resolution there (6e-5).
+            double sd = Math.sqrt(var);
+            assertTrue(Math.abs(gotMean - mu) <= 1e-7 * sd + 1e-11 * Math.abs(mu),
+                    what + " mean " + gotMean + " vs " + mu);
+            assertClose(var, gotVar, largeMean ? 1e-6 : 1e-7, what + " var");
+            assertClose(sdxc * is, got[gxo + len + ch], 1e-5, what + " dgamma");
+            assertClose(sdy, got[gxo + len + c + ch], 1e-5, what + " dbeta");
+            for (int b = 0; b < n; b++) {
+                for (int i = 0; i < s; i++) {
+                    int k = (b * c + ch) * s + i;
+                    double xhat = (x[k] - mu) * is;
+                    // A large mean leaves x - mean only float's absolute precision near 1000.
+                    assertClose(xhat * gamma[ch] + beta[ch], got[yo + k], largeMean ? 1e-3 : 1e-5, what + " y");
+                    double gx = training
+                            ? gamma[ch] * is * (gy[k] - sdy / m - xhat * sdxc * is / m)
+                            : gamma[ch] * is * gy[k];
+                    assertClose(gx, got[gxo + k], largeMean ? 1e-3 : 2e-5, what + " dx");
+                }
+            }
+        }
+    }
+
     // ---- max pooling ----
 
     private static float[] naiveMaxPool(float[] x, int planes, int h, int w, int k, int st, int pad, int oh, int ow,
