@@ -1,6 +1,9 @@
 package org.grad4j.core;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +33,7 @@ import java.util.Map;
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
     private static final ThreadLocal<boolean[]> GRAD_ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
+    private static final ThreadLocal<GradientPool> GRADIENTS = ThreadLocal.withInitial(GradientPool::new);
 
     /** Adds the gradient of one op's inputs given the gradient of its output. */
     @FunctionalInterface
@@ -177,6 +181,7 @@ public final class Tape implements AutoCloseable {
         }
         float[][] grads = new float[root.index + 1][];
         grads[root.index] = seed.clone();
+        GradientPool pool = GRADIENTS.get();
         Map<Tensor, float[]> leafGrads = new IdentityHashMap<>();
         for (int i = root.index; i >= 0; i--) {
             float[] g = grads[i];
@@ -201,17 +206,71 @@ public final class Tape implements AutoCloseable {
                     gradIn[k] = leafGrads.computeIfAbsent(in, t -> new float[t.size()]);
                 } else {
                     if (grads[p.index] == null) {
-                        grads[p.index] = new float[in.size()];
+                        grads[p.index] = pool.take(in.size());
                     }
                     gradIn[k] = grads[p.index];
                 }
             }
             e.backward.apply(g, gradIn);
+            // Nothing keeps an intermediate gradient once its op has pushed it back.
+            pool.give(g);
         }
+        pool.endPass();
         for (Map.Entry<Tensor, float[]> leaf : leafGrads.entrySet()) {
             leaf.getKey().accumulateGrad(leaf.getValue());
         }
         release();
+    }
+
+    /**
+     * This thread's gradient arrays of intermediate results, recycled from one backward pass to the
+     * next. A new array of a few megabytes costs more than its computation: the JVM zeroes it in
+     * memory no cache holds, and the op then writes it a second time; a recycled array was used a
+     * moment ago and is zeroed where it lies. Only the tape ever sees these arrays (ops add into
+     * them and read them during backward; leaf gradients are copies), so handing one out again once
+     * its op has run is safe. Arrays under {@link #MIN_SIZE} floats are left to the allocator. After
+     * a pass the pool keeps, per size, at most as many arrays as that pass took, so it holds no more
+     * than one pass's intermediate gradients.
+     */
+    private static final class GradientPool {
+        /** 64 KB: smaller arrays come cheaply from the thread's allocation buffer. */
+        static final int MIN_SIZE = 1 << 14;
+        private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        private final Map<Integer, Integer> taken = new HashMap<>();
+
+        /** A zeroed array of {@code size} floats. */
+        float[] take(int size) {
+            if (size < MIN_SIZE) {
+                return new float[size];
+            }
+            taken.merge(size, 1, Integer::sum);
+            ArrayDeque<float[]> q = free.get(size);
+            float[] a = q == null ? null : q.poll();
+            if (a == null) {
+                return new float[size];
+            }
+            Arrays.fill(a, 0f);
+            return a;
+        }
+
+        /** Returns an array no one will read or write again. */
+        void give(float[] a) {
+            if (a.length >= MIN_SIZE) {
+                free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+            }
+        }
+
+        /** Trims the pool to what this pass needed and starts counting the next one. */
+        void endPass() {
+            free.entrySet().removeIf(e -> {
+                int keep = taken.getOrDefault(e.getKey(), 0);
+                while (e.getValue().size() > keep) {
+                    e.getValue().pollLast();
+                }
+                return keep == 0;
+            });
+            taken.clear();
+        }
     }
 
     private static void checkVersions(Entry e) {

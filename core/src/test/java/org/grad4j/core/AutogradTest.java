@@ -273,4 +273,38 @@ class AutogradTest {
             return in[1].mul(xhat).add(in[2]);
         }, x, gamma, beta);
     }
+
+    @Test
+    @SuppressWarnings("try") // scopes used only for their extent
+    void recycledGradientArraysStartFromZero() {
+        // Pass 1 leaves an intermediate gradient of 2^14 ones, which goes back to the pool; in
+        // pass 2 the same-sized intermediate gets a gradient at one element only (max), so any
+        // leftover from pass 1 would show in x's gradient.
+        int n = 1 << 14;
+        Tensor x = Tensor.rand(new java.util.Random(3), 1, n).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            x.mul(2f).sum().backward();
+        }
+        x.zeroGrad();
+        try (Tape tape = Tape.record()) {
+            x.mul(2f).max(1, false).sum().backward();
+        }
+        float[] g = x.grad().toArray();
+        int nonZero = 0;
+        for (float v : g) {
+            if (v != 0f) {
+                nonZero++;
+                assertEquals(2f, v);
+            }
+        }
+        assertEquals(1, nonZero);
+        // And many passes of the same shapes keep giving the same gradient.
+        for (int i = 0; i < 5; i++) {
+            x.zeroGrad();
+            try (Tape tape = Tape.record()) {
+                x.mul(2f).max(1, false).sum().backward();
+            }
+            assertArrayEquals(g, x.grad().toArray(), "pass " + i);
+        }
+    }
 }
