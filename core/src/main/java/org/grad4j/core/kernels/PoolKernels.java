@@ -116,8 +116,7 @@ public final class PoolKernels {
                     VectorPool.forward(x, i + 2 * c, w, y, where, o + c);
                 }
                 for (; c < ow; c++) {
-                    int k = corner(x, i + 2 * c, w);
-                    int d = (k & 1) + (k >> 1) * w;
+                    int d = corner(x, i + 2 * c, w);
                     float v = x[i + 2 * c + d];
                     y[o + c] = v == v ? v : Float.NaN;
                     if (where != null) {
@@ -129,24 +128,41 @@ public final class PoolKernels {
     }
 
     /**
-     * The window offset (0 to 3, row-major) of the maximum of the 2x2 window at {@code x[i]}: the
-     * first maximum, or the first NaN.
+     * The offset ({@code 0, 1, w} or {@code w + 1}) from {@code x[i]} of the maximum of the 2x2
+     * window whose top-left corner is {@code x[i]}: the first maximum in row-major order, or the
+     * first NaN.
      */
     private static int corner(float[] x, int i, int w) {
         float v0 = x[i];
         float v1 = x[i + 1];
         float v2 = x[i + w];
         float v3 = x[i + w + 1];
-        // Math.max propagates NaN and C2 compiles it and the selects below without branches
-        // (branches on random data mispredict half the time); the offset is that of the first
-        // value equal to the maximum, -0 == +0, so a tie keeps the first.
-        float m = Math.max(Math.max(v0, v1), Math.max(v2, v3));
-        if (m != m) {
-            return v0 != v0 ? 0 : v1 != v1 ? 1 : v2 != v2 ? 2 : 3;
+        float sum = v0 + v1 + v2 + v3;
+        if (sum != sum) {
+            // A NaN, or infinities of both signs: rare, and the loop below is exact for them.
+            return firstMax(x, i, w);
         }
-        int k = v2 == m ? 2 : 3;
-        k = v1 == m ? 1 : k;
-        return v0 == m ? 0 : k;
+        // C2 turns selects of ints on a float comparison into conditional moves, but a select of
+        // floats (and a chain of Math.max) into a branch or a longer sequence; on random data a
+        // branch mispredicts half the time. So the selects pick offsets and the compared values
+        // are loaded again. A later element wins only if strictly greater: ties (-0 == +0
+        // included) keep the first.
+        int top = v1 > v0 ? 1 : 0;
+        int bottom = v3 > v2 ? w + 1 : w;
+        return x[i + bottom] > x[i + top] ? bottom : top;
+    }
+
+    /** {@link #corner} by a scan: a later element wins if greater, or NaN after a number. */
+    private static int firstMax(float[] x, int i, int w) {
+        int best = 0;
+        for (int d : new int[] {1, w, w + 1}) {
+            float b = x[i + best];
+            float v = x[i + d];
+            if (b == b && !(v <= b)) {
+                best = d;
+            }
+        }
+        return best;
     }
 
     /**
