@@ -110,8 +110,9 @@ public final class PoolKernels {
                 // A vector block may run past the row's end into later outputs of this range (they
                 // are computed afterwards, so the wrong values get overwritten): a 12-wide row then
                 // takes one block instead of 12 scalar windows. Blocks that would leave the range or
-                // the input fall back to the scalar loop, which gives the same bits.
-                for (; l > 0 && c < ow && (c + l <= ow || o + c + l <= oEnd && i + 2 * c + w + 2 * l <= x.length);
+                // the input fall back to the scalar loop, which gives the same bits. (Differences,
+                // not sums, so that nothing overflows near 2^31 elements.)
+                for (; l > 0 && c < ow && (ow - c >= l || oEnd - (o + c) >= l && x.length - (i + 2 * c + w) >= 2 * l);
                      c += l) {
                     VectorPool.forward(x, i + 2 * c, w, y, where, o + c);
                 }
