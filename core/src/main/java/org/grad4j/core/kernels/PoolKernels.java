@@ -82,7 +82,8 @@ public final class PoolKernels {
      * Max pooling with 2x2 windows, stride 2 and no padding, the shape of nearly every CNN: the
      * same maxima as {@link #maxForward} over {@code planes} planes of {@code h x w} (at least 2x2)
      * into {@code y [planes, h/2, w/2]}, except that a NaN maximum comes out as {@link Float#NaN}
-     * whatever its payload (see {@link VectorPool}). If {@code where} is not null it receives, per
+     * whatever its payload (the Vector API's Java fallback, which runs until C2 compiles the vector
+     * code, does not keep payloads, and the result must not depend on that). If {@code where} is not null it receives, per
      * output, the chosen element's offset from the window's top-left corner, {@code 0, 1, w} or
      * {@code w + 1}, as the raw bits of a float ({@link Float#intBitsToFloat}): the vector path
      * blends it from constants and stores it with the float lanes, no second vector species needed,
@@ -168,9 +169,11 @@ public final class PoolKernels {
 
     /**
      * The backward pass of {@link #maxForward2x2}: {@code gy[o]} is added to the input element at
-     * offset {@code where[o]} from the top-left corner of window {@code o}. Windows do not overlap, so each element
-     * gets at most one addition and the result does not depend on the order or the threads.
-     * Only {@code gx} is modified, by adding.
+     * offset {@code where[o]} from the top-left corner of window {@code o}. Windows do not overlap,
+     * so each element gets at most one addition and the result does not depend on the order or the
+     * threads. A scatter: a dense vector pass that adds {@code -0f} (no change) to the elements not
+     * chosen measured slower, its lane permutations cost more than the scattered adds. Only
+     * {@code gx} is modified, by adding.
      */
     public static void maxBackward2x2(float[] gy, float[] where, int planes, int h, int w, float[] gx) {
         if ((long) planes * h * w < PARALLEL_MIN) {
