@@ -11,8 +11,17 @@ final class Pooling {
         String op = "maxPool2d";
         Window win = check(op, x, kernel, stride, padding);
         float[] y = new float[win.planes() * win.oh() * win.ow()];
+        boolean recording = Tape.recorderFor(x) != null;
+        if (kernel == 2 && stride == 2 && padding == 0) {
+            // The common case has its own kernels; the chosen element is saved as its window
+            // offset, and only when backward will need it.
+            float[] where = recording ? new float[y.length] : null;
+            PoolKernels.maxForward2x2(x.data, win.planes(), win.h(), win.w(), y, where);
+            return Tape.record(op, win.output(x, y),
+                    (g, gi) -> PoolKernels.maxBackward2x2(g, where, win.planes(), win.h(), win.w(), gi[0]), x);
+        }
         // The argmax is only needed by backward: skip it when nothing records.
-        int[] argmax = Tape.recorderFor(x) == null ? null : new int[y.length];
+        int[] argmax = recording ? new int[y.length] : null;
         PoolKernels.maxForward(x.data, win.planes(), win.h(), win.w(), kernel, stride, padding, win.oh(), win.ow(),
                 y, argmax);
         return Tape.record(op, win.output(x, y),

@@ -192,6 +192,55 @@ class PoolTest {
         }
     }
 
+    /**
+     * The 2x2, stride 2 kernels through the tensor API, recorded and not, on widths around the
+     * vector length (odd sizes drop the last row or column), with ties, signed zeros and NaNs.
+     */
+    @Test
+    void maxPool2x2AgreesWithNaiveLoopsOnAwkwardValuesAndWidths() {
+        Random rng = new Random(7);
+        int[] sizes = {2, 3, 6, 14, 18, 25, 34, 46, 47};
+        for (int h : new int[] {2, 5, 14}) {
+            for (int w : sizes) {
+                int[] c = {2, 3, h, w, 2, 2, 0};
+                float[] v = new float[2 * 3 * h * w];
+                for (int i = 0; i < v.length; i++) {
+                    int k = rng.nextInt(12);
+                    v[i] = k == 0 ? -0f : k == 1 ? 0f : k == 2 ? Float.NaN : k < 8 ? rng.nextInt(3) : rng.nextFloat();
+                }
+                Tensor x = Tensor.of(v, 2, 3, h, w).requiresGrad(true);
+                Tensor dy = Tensor.randn(rng, 2, 3, h / 2, w / 2);
+                String what = "maxPool2d 2x2 " + h + "x" + w;
+                float[] eval = Functional.maxPool2d(x, 2, 2, 0).toArray();
+                List<float[]> got = valuesAndGrads(t -> Functional.maxPool2d(t[0], 2, 2, 0), dy, x);
+                float[] dys = dy.toArray();
+                float[] dx = new float[v.length];
+                int o = 0;
+                for (int p = 0; p < 6; p++) {
+                    for (int r = 0; r < h / 2; r++) {
+                        for (int q = 0; q < w / 2; q++, o++) {
+                            // The first NaN, else the first maximum in row-major order (-0 == +0).
+                            int best = -1;
+                            for (int u = 0; u < 2; u++) {
+                                for (int s = 0; s < 2; s++) {
+                                    int i = (p * h + 2 * r + u) * w + 2 * q + s;
+                                    if (best < 0 || !Float.isNaN(v[best]) && (Float.isNaN(v[i]) || v[i] > v[best])) {
+                                        best = i;
+                                    }
+                                }
+                            }
+                            int bits = Float.floatToIntBits(v[best]);
+                            assertEquals(bits, Float.floatToIntBits(eval[o]), what + " eval " + o);
+                            assertEquals(bits, Float.floatToIntBits(got.get(0)[o]), what + " y " + o);
+                            dx[best] += dys[o];
+                        }
+                    }
+                }
+                assertArrayEquals(dx, got.get(1), what + " dx");
+            }
+        }
+    }
+
     @Test
     void maxPoolPaddingNeverWinsEvenOverNegativeValues() {
         Tensor x = Tensor.full(-5f, 1, 1, 3, 3);

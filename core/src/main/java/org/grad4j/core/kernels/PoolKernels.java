@@ -34,10 +34,6 @@ public final class PoolKernels {
 
     static void maxForward(float[] x, int h, int w, int kernel, int stride, int pad, int outH, int outW,
                            float[] y, int[] argmax, int from, int to) {
-        if (kernel == 2 && stride == 2 && pad == 0) {
-            maxForward2x2(x, h, w, outH, outW, y, argmax, from, to);
-            return;
-        }
         int o = from * outH * outW;
         for (int p = from; p < to; p++) {
             int base = p * h * w;
@@ -82,36 +78,127 @@ public final class PoolKernels {
         return best;
     }
 
-    /** The common 2x2, stride 2, no padding case, the same result as the general loop. */
-    private static void maxForward2x2(float[] x, int h, int w, int outH, int outW, float[] y, int[] argmax,
-                                      int from, int to) {
-        int o = from * outH * outW;
-        for (int p = from; p < to; p++) {
-            int base = p * h * w;
-            for (int r = 0; r < outH; r++) {
-                int row = base + 2 * r * w;
-                for (int c = 0; c < outW; c++, o++) {
-                    int i = row + 2 * c;
-                    float v0 = x[i];
-                    float v1 = x[i + 1];
-                    float v2 = x[i + w];
-                    float v3 = x[i + w + 1];
-                    // Math.max is branch-free and propagates NaN; the index is that of the first
-                    // value equal to the maximum (row-major order; -0 == +0, so a tie keeps the first).
-                    float m = Math.max(Math.max(v0, v1), Math.max(v2, v3));
-                    int b;
-                    if (m != m) {
-                        b = window(x, base, w, 2 * r, 2 * r + 2, 2 * c, 2 * c + 2);
-                    } else {
-                        b = i + w + 1;
-                        b = v2 == m ? i + w : b;
-                        b = v1 == m ? i + 1 : b;
-                        b = v0 == m ? i : b;
+    /**
+     * Max pooling with 2x2 windows, stride 2 and no padding, the shape of nearly every CNN: the
+     * same maxima as {@link #maxForward} over {@code planes} planes of {@code h x w} (at least 2x2)
+     * into {@code y [planes, h/2, w/2]}, except that a NaN maximum comes out as {@link Float#NaN}
+     * whatever its payload (the Vector API's Java fallback, which runs until C2 compiles the vector
+     * code, does not keep payloads, and the result must not depend on that). If {@code where} is not null it receives, per
+     * output, the chosen element's offset from the window's top-left corner, {@code 0, 1, w} or
+     * {@code w + 1}, as the raw bits of a float ({@link Float#intBitsToFloat}): the vector path
+     * blends it from constants and stores it with the float lanes, no second vector species needed,
+     * and backward adds the corner's index without a multiply. Only {@code y} and {@code where} are
+     * modified.
+     */
+    public static void maxForward2x2(float[] x, int planes, int h, int w, float[] y, float[] where) {
+        if ((long) planes * h * w < PARALLEL_MIN) {
+            maxForward2x2(x, h, w, y, where, 0, planes);
+        } else {
+            Parallel.forRange(planes, (from, to) -> maxForward2x2(x, h, w, y, where, from, to));
+        }
+    }
+
+    private static void maxForward2x2(float[] x, int h, int w, float[] y, float[] where, int from, int to) {
+        int oh = h / 2;
+        int ow = w / 2;
+        int oEnd = to * oh * ow;
+        // VectorPool is only loaded (and L only read) on the vector path.
+        int l = Kernels.SIMD ? VectorPool.L : 0;
+        for (int p = from, o = from * oh * ow; p < to; p++) {
+            for (int r = 0; r < oh; r++, o += ow) {
+                int i = p * h * w + 2 * r * w;
+                int c = 0;
+                // A vector block may run past the row's end into later outputs of this range (they
+                // are computed afterwards, so the wrong values get overwritten): a 12-wide row then
+                // takes one block instead of 12 scalar windows. Blocks that would leave the range or
+                // the input fall back to the scalar loop, which gives the same bits. (Differences,
+                // not sums, so that nothing overflows near 2^31 elements.)
+                for (; l > 0 && c < ow && (ow - c >= l || oEnd - (o + c) >= l && x.length - (i + 2 * c + w) >= 2 * l);
+                     c += l) {
+                    VectorPool.forward(x, i + 2 * c, w, y, where, o + c);
+                }
+                for (; c < ow; c++) {
+                    int d = corner(x, i + 2 * c, w);
+                    float v = x[i + 2 * c + d];
+                    y[o + c] = v == v ? v : Float.NaN;
+                    if (where != null) {
+                        where[o + c] = Float.intBitsToFloat(d);
                     }
-                    y[o] = x[b];
-                    if (argmax != null) {
-                        argmax[o] = b;
-                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The offset ({@code 0, 1, w} or {@code w + 1}) from {@code x[i]} of the maximum of the 2x2
+     * window whose top-left corner is {@code x[i]}: the first maximum in row-major order, or the
+     * first NaN.
+     */
+    private static int corner(float[] x, int i, int w) {
+        float v0 = x[i];
+        float v1 = x[i + 1];
+        float v2 = x[i + w];
+        float v3 = x[i + w + 1];
+        float sum = v0 + v1 + v2 + v3;
+        if (sum != sum) {
+            // A NaN, or infinities of both signs: rare, and the loop below is exact for them.
+            return firstMax(x, i, w);
+        }
+        // C2 turns selects of ints on a float comparison into conditional moves, but a select of
+        // floats (and a chain of Math.max) into a branch or a longer sequence; on random data a
+        // branch mispredicts half the time. So the selects pick offsets and the compared values
+        // are loaded again. A later element wins only if strictly greater: ties (-0 == +0
+        // included) keep the first.
+        int top = v1 > v0 ? 1 : 0;
+        int bottom = v3 > v2 ? w + 1 : w;
+        return x[i + bottom] > x[i + top] ? bottom : top;
+    }
+
+    /** {@link #corner} by a scan: a later element wins if greater, or NaN after a number. */
+    private static int firstMax(float[] x, int i, int w) {
+        int best = 0;
+        for (int d : new int[] {1, w, w + 1}) {
+            float b = x[i + best];
+            float v = x[i + d];
+            if (b == b && !(v <= b)) {
+                best = d;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The backward pass of {@link #maxForward2x2}: {@code gy[o]} is added to the input element at
+     * offset {@code where[o]} from the top-left corner of window {@code o}. Windows do not overlap,
+     * so each element gets at most one addition and the result does not depend on the order or the
+     * threads. A scatter: a dense vector pass that adds {@code -0f} (no change) to the elements not
+     * chosen measured slower, its lane permutations cost more than the scattered adds. Only
+     * {@code gx} is modified, by adding.
+     */
+    public static void maxBackward2x2(float[] gy, float[] where, int planes, int h, int w, float[] gx) {
+        if ((long) planes * h * w < PARALLEL_MIN) {
+            maxBackward2x2(gy, where, h, w, gx, 0, planes);
+        } else {
+            Parallel.forRange(planes, (from, to) -> maxBackward2x2(gy, where, h, w, gx, from, to));
+        }
+    }
+
+    private static void maxBackward2x2(float[] gy, float[] where, int h, int w, float[] gx, int from, int to) {
+        int oh = h / 2;
+        int ow = w / 2;
+        // One flat loop over the outputs with the window's corner i kept up to date: nested loops
+        // over rows of a few outputs (ow = 4 in LeNet's second pooling) spend more time in C2's
+        // loop entry and exit code than in the adds.
+        int i = from * h * w;
+        for (int o = from * oh * ow, end = to * oh * ow, c = 0, r = 0; o < end; o++) {
+            gx[i + Float.floatToRawIntBits(where[o])] += gy[o];
+            i += 2;
+            if (++c == ow) {
+                c = 0;
+                i += 2 * (w - ow); // to the next pair of rows; an odd width drops its last column
+                if (++r == oh) {
+                    r = 0;
+                    i += (h - 2 * oh) * w; // an odd height drops the plane's last row
                 }
             }
         }

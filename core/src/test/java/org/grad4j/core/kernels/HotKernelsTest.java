@@ -373,6 +373,99 @@ class HotKernelsTest {
         }
     }
 
+    /**
+     * Values that stress the first-maximum rule: few distinct values (many ties), -0 and +0,
+     * infinities, and NaNs with different payloads (the first NaN of a window must come out).
+     */
+    private static float[] awkward(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            int k = r.nextInt(40);
+            x[i] = k == 0 ? -0f : k == 1 ? 0f : k == 2 ? Float.NEGATIVE_INFINITY : k == 3 ? Float.POSITIVE_INFINITY
+                    : k == 4 ? Float.intBitsToFloat(0x7fc00000 | r.nextInt(1 << 20))
+                    : k == 5 ? Float.intBitsToFloat(0xffc00000 | r.nextInt(1 << 20))
+                    : k < 20 ? (r.nextInt(5) - 2) * 0.5f : r.nextFloat() * 4f - 2f;
+        }
+        return x;
+    }
+
+    /** Ties, -0, +0 and random values. */
+    private static float[] finite(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            int k = r.nextInt(10);
+            x[i] = k == 0 ? -0f : k == 1 ? 0f : k < 5 ? (r.nextInt(5) - 2) * 0.5f : r.nextFloat() * 4f - 2f;
+        }
+        return x;
+    }
+
+    @Test
+    void maxPool2x2MatchesTheNaiveOracleOnEveryWidthAndIsThreadCountIndependent() {
+        Random r = new Random(5);
+        // Widths and heights around and between multiples of 16 lanes, odd ones drop the last column/row.
+        int[] sizes = {2, 3, 5, 6, 14, 17, 18, 25, 33, 34, 46, 47};
+        for (int planes : new int[] {1, 3, 40}) {
+            for (int h : sizes) {
+                for (int w : sizes) {
+                    if (planes == 40 && (h + w) % 3 != 0) {
+                        continue; // a subset of the large, parallel cases is enough
+                    }
+                    int oh = h / 2;
+                    int ow = w / 2;
+                    float[] x = awkward(r, planes * h * w);
+                    int[] argmax = new int[planes * oh * ow];
+                    float[] expected = naiveMaxPool(x, planes, h, w, 2, 2, 0, oh, ow, argmax);
+                    float[] got = sameAtEveryThreadCount(() -> {
+                        float[] y = new float[expected.length];
+                        float[] where = new float[y.length];
+                        PoolKernels.maxForward2x2(x, planes, h, w, y, where);
+                        float[] both = new float[2 * y.length];
+                        System.arraycopy(y, 0, both, 0, y.length);
+                        System.arraycopy(where, 0, both, y.length, y.length);
+                        return both;
+                    });
+                    float[] noWhere = sameAtEveryThreadCount(() -> {
+                        float[] y = new float[expected.length];
+                        PoolKernels.maxForward2x2(x, planes, h, w, y, null);
+                        return y;
+                    });
+                    String what = planes + "x" + h + "x" + w;
+                    for (int o = 0; o < expected.length; o++) {
+                        int p = o / (oh * ow);
+                        int topLeft = (p * h + o % (oh * ow) / ow * 2) * w + o % ow * 2;
+                        // A NaN maximum comes out as Float.NaN, whatever its payload.
+                        int bits = Float.floatToRawIntBits(Float.isNaN(expected[o]) ? Float.NaN : expected[o]);
+                        assertEquals(bits, Float.floatToRawIntBits(got[o]), what + " y " + o);
+                        assertEquals(bits, Float.floatToRawIntBits(noWhere[o]), what + " y without where " + o);
+                        assertEquals(argmax[o], topLeft + Float.floatToRawIntBits(got[expected.length + o]),
+                                what + " where " + o);
+                    }
+                    float[] where = new float[expected.length];
+                    System.arraycopy(got, expected.length, where, 0, where.length);
+                    // No NaN or infinity in the gradients: which NaN payload a sum of two NaNs
+                    // keeps depends on how the JIT orders the operands.
+                    float[] gy = finite(r, expected.length);
+                    // gx starts non-zero (-0 included) and is added into: the untouched elements
+                    // must keep their exact bits.
+                    float[] gx0 = finite(r, x.length);
+                    float[] gxExpected = gx0.clone();
+                    for (int o = 0; o < gy.length; o++) {
+                        gxExpected[argmax[o]] += gy[o];
+                    }
+                    float[] gx = sameAtEveryThreadCount(() -> {
+                        float[] g = gx0.clone();
+                        PoolKernels.maxBackward2x2(gy, where, planes, h, w, g);
+                        return g;
+                    });
+                    for (int i = 0; i < gx.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(gxExpected[i]), Float.floatToRawIntBits(gx[i]),
+                                what + " gx " + i);
+                    }
+                }
+            }
+        }
+    }
+
     // ---- im2col / col2im ----
 
     @Test
