@@ -84,24 +84,37 @@ public final class ConvKernels {
             VectorConv.forward(x, g, f, w, bias, y, first, count);
             return;
         }
-        int plane = g.outH() * g.outW();
-        int len = count * plane;
+        int ow = g.outW();
+        int plane = g.outH() * ow;
+        boolean wide = Im2col.wide(g);
+        int rs = wide ? g.width() : ow;
+        int span = g.outH() * rs;
+        int len = count * span;
         int ck = g.rows();
         float[] cols = Workspace.get(Workspace.COLS, ck * len);
-        Im2col.im2col(x, g, first, count, cols);
+        if (wide) {
+            Im2col.im2colWide(x, g, first, count, cols);
+        } else {
+            Im2col.im2col(x, g, first, count, cols);
+        }
         float[] rows = Workspace.get(Workspace.ROWS, f * len);
         Gemm.gemm(false, false, f, len, ck, w, cols, rows, false);
-        // [F, count*P] -> y[first + j, k, :], shifted by the bias.
+        // [F, count*span] -> y[first + j, k, :], shifted by the bias; the wide layout's rows are
+        // rs apart, of which the first OW are outputs.
+        int pieces = wide ? g.outH() : 1;
+        int piece = wide ? ow : plane;
         for (int j = 0; j < count; j++) {
             for (int k = 0; k < f; k++) {
-                int src = k * len + j * plane;
-                int dst = ((first + j) * f + k) * plane;
-                if (bias == null) {
-                    System.arraycopy(rows, src, y, dst, plane);
-                } else {
-                    float b = bias[k];
-                    for (int i = 0; i < plane; i++) {
-                        y[dst + i] = rows[src + i] + b;
+                float b = bias == null ? 0f : bias[k];
+                for (int r = 0; r < pieces; r++) {
+                    int src = k * len + j * span + r * rs;
+                    int dst = ((first + j) * f + k) * plane + r * ow;
+                    if (bias == null) {
+                        System.arraycopy(rows, src, y, dst, piece);
+                    } else {
+                        for (int i = 0; i < piece; i++) {
+                            y[dst + i] = rows[src + i] + b;
+                        }
                     }
                 }
             }
@@ -157,7 +170,6 @@ public final class ConvKernels {
     private static void backwardChunk(float[] x, Im2col.Geometry g, int f, float[] w, float[] gy, float[] gx,
                                       float[][] partW, double[] partB, int chunk, int first, int count) {
         int plane = g.outH() * g.outW();
-        int len = count * plane;
         int ck = g.rows();
         boolean direct = direct(g);
         if (direct) {
@@ -180,31 +192,52 @@ public final class ConvKernels {
                 return;
             }
         }
-        // dY' [F, count*P] from gy[first + j, k, :].
-        float[] rows = Workspace.get(Workspace.ROWS, f * len);
+        // dY' [F, count*span] from gy[first + j, k, :]; zero in the wide layout's padding columns.
+        boolean wide = Im2col.wide(g);
+        int ow = g.outW();
+        int rs = wide ? g.width() : ow;
+        int span = g.outH() * rs;
+        int wlen = count * span;
+        float[] rows = Workspace.get(Workspace.ROWS, f * wlen);
+        if (wide) {
+            java.util.Arrays.fill(rows, 0, f * wlen, 0f);
+        }
+        int pieces = wide ? g.outH() : 1;
+        int piece = wide ? ow : plane;
         for (int j = 0; j < count; j++) {
             for (int k = 0; k < f; k++) {
-                System.arraycopy(gy, ((first + j) * f + k) * plane, rows, k * len + j * plane, plane);
+                for (int r = 0; r < pieces; r++) {
+                    System.arraycopy(gy, ((first + j) * f + k) * plane + r * ow, rows, k * wlen + j * span + r * rs,
+                            piece);
+                }
             }
         }
         if (partB != null && !direct) {
             for (int k = 0; k < f; k++) {
-                partB[chunk * f + k] = sum(rows, k * len, len);
+                partB[chunk * f + k] = sum(rows, k * wlen, wlen);
             }
         }
         if (partW != null && !direct) {
-            float[] cols = Workspace.get(Workspace.COLS, ck * len);
-            Im2col.im2col(x, g, first, count, cols);
+            float[] cols = Workspace.get(Workspace.COLS, ck * wlen);
+            if (wide) {
+                Im2col.im2colWide(x, g, first, count, cols);
+            } else {
+                Im2col.im2col(x, g, first, count, cols);
+            }
             float[] dw = new float[f * ck];
-            // dW_chunk [F, CK] = dY' [F, len] . cols^T [len, CK]
-            Gemm.gemm(false, true, f, ck, len, rows, cols, dw, false);
+            // dW_chunk [F, CK] = dY' [F, wlen] . cols^T [wlen, CK]
+            Gemm.gemm(false, true, f, ck, wlen, rows, cols, dw, false);
             partW[chunk] = dw;
         }
         if (gx != null) {
-            float[] dcols = Workspace.get(Workspace.COLS_GRAD, ck * len);
-            // dcols [CK, len] = W^T [CK, F] . dY' [F, len]
-            Gemm.gemm(true, false, ck, len, f, w, rows, dcols, false);
-            Im2col.col2im(dcols, g, first, count, gx);
+            float[] dcols = Workspace.get(Workspace.COLS_GRAD, ck * wlen);
+            // dcols [CK, wlen] = W^T [CK, F] . dY' [F, wlen]
+            Gemm.gemm(true, false, ck, wlen, f, w, rows, dcols, false);
+            if (wide) {
+                Im2col.col2imWide(dcols, g, first, count, gx);
+            } else {
+                Im2col.col2im(dcols, g, first, count, gx);
+            }
         }
     }
 

@@ -188,6 +188,101 @@ public final class Im2col {
         }
     }
 
+    /**
+     * Whether {@code g} may use the wide layout ({@link #im2colWide}): stride 1, no padding, and
+     * output rows at least two thirds of the input's width (the layout computes the rest, the
+     * {@code kw - 1} columns past each output row, as padding).
+     */
+    public static boolean wide(Geometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0
+                && 2L * g.width() <= 3L * g.outW();
+    }
+
+    /**
+     * {@link #im2col} in the wide layout, for {@link #wide} geometries: each image has
+     * {@code OH * W} columns instead of {@code OH * OW}, output position {@code (r, q)} in column
+     * {@code r * W + q}. Then the entries of row {@code (c, i, j)} for one image are the input plane
+     * {@code c} read from {@code i * W + j} on, in one piece of {@code (OH - 1) * W + OW} values:
+     * one copy instead of {@code OH} copies of {@code OW} values (8 of them at BN-LeNet's conv2,
+     * where the copies' overhead cost more than the products). The columns {@code q >= OW} hold
+     * input values of the next row (and zeros after the last row): a product with them is
+     * meaningless, and a gradient that is zero there adds nothing. Every entry of
+     * {@code cols [C*kh*kw, count*OH*W]} is written. Only {@code cols} is modified.
+     *
+     * @throws IllegalArgumentException if the images are not within the batch or {@code g} is not wide
+     */
+    public static void im2colWide(float[] x, Geometry g, int first, int count, float[] cols) {
+        checkImages(g, first, count);
+        checkWide(g);
+        int h = g.height();
+        int w = g.width();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int span = g.outH() * w;
+        int piece = (g.outH() - 1) * w + g.outW();
+        int len = count * span;
+        int channels = g.channels();
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int row = ((c * kh + i) * kw + j) * len;
+                    for (int n = 0; n < count; n++) {
+                        int d = row + n * span;
+                        System.arraycopy(x, ((first + n) * channels + c) * h * w + i * w + j, cols, d, piece);
+                        Arrays.fill(cols, d + piece, d + span, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of {@link #im2colWide}: adds each row piece of {@code cols [C*kh*kw, count*OH*W]}
+     * onto the input plane it was copied from. The columns {@code q >= OW} must hold zeros (a
+     * gradient of the wide layout's padding), which leave {@code gx} as it is (but for turning
+     * {@code -0.0} into {@code 0.0}). Each element receives its additions in {@code (c, i, j)}
+     * order. Only {@code gx} is modified, by adding.
+     *
+     * @throws IllegalArgumentException if the images are not within the batch or {@code g} is not wide
+     */
+    public static void col2imWide(float[] cols, Geometry g, int first, int count, float[] gx) {
+        checkImages(g, first, count);
+        checkWide(g);
+        int h = g.height();
+        int w = g.width();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int span = g.outH() * w;
+        int piece = (g.outH() - 1) * w + g.outW();
+        int len = count * span;
+        int channels = g.channels();
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int row = ((c * kh + i) * kw + j) * len;
+                    for (int n = 0; n < count; n++) {
+                        int dst = ((first + n) * channels + c) * h * w + i * w + j;
+                        int src = row + n * span;
+                        if (Kernels.SIMD) {
+                            VectorConv.addRow(cols, src, gx, dst, piece);
+                        } else {
+                            for (int q = 0; q < piece; q++) {
+                                gx[dst + q] += cols[src + q];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkWide(Geometry g) {
+        if (!wide(g)) {
+            throw new IllegalArgumentException("im2col: the wide layout needs stride 1, no padding and output rows"
+                    + " of at least 2/3 of the width, got " + g);
+        }
+    }
+
     private static void checkImages(Geometry g, int first, int count) {
         if (first < 0 || count < 0 || (long) first + count > g.batch()) {
             throw new IllegalArgumentException("im2col: images [" + first + ", " + ((long) first + count)

@@ -224,6 +224,65 @@ class ConvKernelsTest {
     }
 
     @Test
+    void theWideLayoutHoldsTheSameColumnsAndFoldsBackTheSame() {
+        Random r = new Random(13);
+        // conv2 of BN-LeNet at 28x28 (rows of 8 in planes of 12) and a rectangular case.
+        for (Im2col.Geometry g : new Im2col.Geometry[] {
+            new Im2col.Geometry(5, 6, 12, 12, 5, 5, 1, 1, 0, 0),
+            new Im2col.Geometry(4, 2, 9, 17, 3, 4, 1, 1, 0, 0),
+        }) {
+            assertTrue(Im2col.wide(g), g.toString());
+            int oh = g.outH();
+            int ow = g.outW();
+            int w = g.width();
+            int rows = g.rows();
+            int first = 1;
+            int count = g.batch() - 2;
+            float[] x = random(r, g.batch() * g.channels() * g.height() * w);
+            float[] compact = new float[rows * count * oh * ow];
+            Im2col.im2col(x, g, first, count, compact);
+            float[] wide = new float[rows * count * oh * w];
+            Arrays.fill(wide, Float.NaN); // every entry must be written
+            Im2col.im2colWide(x, g, first, count, wide);
+            float[] dWide = new float[wide.length];
+            float[] dCompact = random(r, compact.length);
+            for (int row = 0; row < rows; row++) {
+                for (int n = 0; n < count; n++) {
+                    for (int a = 0; a < oh; a++) {
+                        for (int q = 0; q < w; q++) {
+                            int wi = row * count * oh * w + (n * oh + a) * w + q;
+                            assertTrue(!Float.isNaN(wide[wi]), g + " entry " + wi + " not written");
+                            if (q < ow) {
+                                int ci = row * count * oh * ow + (n * oh + a) * ow + q;
+                                assertEquals(compact[ci], wide[wi], g + " row " + row);
+                                dWide[wi] = dCompact[ci];
+                            }
+                        }
+                    }
+                }
+            }
+            float[] gxCompact = new float[x.length];
+            Im2col.col2im(dCompact, g, first, count, gxCompact);
+            float[] gxWide = new float[x.length];
+            Im2col.col2imWide(dWide, g, first, count, gxWide);
+            // The same additions in the same order per element, plus zeros.
+            assertEquals(Arrays.toString(gxCompact), Arrays.toString(gxWide), g.toString());
+        }
+    }
+
+    @Test
+    void theWideLayoutRefusesOtherGeometries() {
+        Im2col.Geometry padded = new Im2col.Geometry(2, 1, 12, 12, 5, 5, 1, 1, 2, 2);
+        assertEquals(false, Im2col.wide(padded));
+        assertEquals(false, Im2col.wide(new Im2col.Geometry(2, 1, 12, 12, 5, 5, 2, 2, 0, 0)), "stride 2");
+        assertEquals(false, Im2col.wide(new Im2col.Geometry(2, 1, 5, 5, 3, 3, 1, 1, 0, 0)), "rows of 3 in 5");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Im2col.im2colWide(new float[288], padded, 0, 2, new float[10000]));
+        assertEquals("im2col: the wide layout needs stride 1, no padding and output rows of at least 2/3 of the "
+                + "width, got " + padded, e.getMessage());
+    }
+
+    @Test
     void aSubBatchOutsideTheBatchIsRefused() {
         Im2col.Geometry g = new Im2col.Geometry(4, 1, 5, 5, 3, 3, 1, 1, 0, 0);
         float[] x = new float[100];
