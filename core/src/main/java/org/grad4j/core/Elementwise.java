@@ -161,6 +161,10 @@ final class Elementwise {
                 throw new AssertionError(op);
         }
         Tensor y = Tensor.fresh(out, x.shape);
+        if (op == Unary.SIGMOID) {
+            return Tape.recordAssigning(op.op, y,
+                    (g, gi, assign) -> ElementwiseKernels.sigmoidBackward(out, g, gi[0], n, assign), x);
+        }
         return Tape.record(op.op, y, (g, gi) -> unaryBackward(op, xs, out, p, g, gi[0]), x);
     }
 
@@ -192,9 +196,7 @@ final class Elementwise {
                     gx[i] += g[i] * p * (float) Math.pow(x[i], p - 1);
                 }
                 break;
-            case SIGMOID: // d s(x) = s(x) (1 - s(x))
-                ElementwiseKernels.sigmoidBackward(y, g, gx, n);
-                break;
+            // SIGMOID is recorded with its own assigning backward (see unary).
             case RELU:
                 for (int i = 0; i < n; i++) {
                     if (x[i] > 0f) {

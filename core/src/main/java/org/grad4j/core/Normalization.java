@@ -83,8 +83,8 @@ final class Normalization {
             inputs[ib] = beta;
         }
         float[] gammaData = data(gamma);
-        return Tape.record(op, out, (g, gi) -> NormKernels.backward(x.data, g, n, c, s, mean, invstd, gammaData,
-                training, gi[0], ig < 0 ? null : gi[ig], ib < 0 ? null : gi[ib]), inputs);
+        return Tape.recordAssigning(op, out, (g, gi, assign) -> NormKernels.backward(x.data, g, n, c, s, mean,
+                invstd, gammaData, training, gi[0], ig < 0 ? null : gi[ig], ib < 0 ? null : gi[ib], assign), inputs);
     }
 
     static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {

@@ -46,6 +46,20 @@ public final class Tape implements AutoCloseable {
         void apply(float[] gradOut, float[][] gradIn);
     }
 
+    /**
+     * A {@link Backward} that can also write its first input's gradient instead of adding to it.
+     * The tape asks for that when this op is the first to contribute to that gradient, so that the
+     * buffer need not be zeroed first (a pass over memory as large as the op's own).
+     */
+    @FunctionalInterface
+    interface AssigningBackward {
+        /**
+         * As {@link Backward#apply}; when {@code assign0} is true, {@code gradIn[0]} holds garbage
+         * and must be written entirely, as if it held zeros and were added into.
+         */
+        void apply(float[] gradOut, float[][] gradIn, boolean assign0);
+    }
+
     /** One recorded op: what it read, at which versions, and how to push gradients back. */
     static final class Entry {
         final Tape tape;
@@ -56,6 +70,8 @@ public final class Tape implements AutoCloseable {
         final Tensor output;
         final int outputVersion;
         final Backward backward;
+        /** Non-null when the op can write its first input's gradient: {@link AssigningBackward}. */
+        AssigningBackward assigning;
 
         Entry(Tape tape, int index, String op, Tensor[] inputs, Tensor output, Backward backward) {
             this.tape = tape;
@@ -173,6 +189,19 @@ public final class Tape implements AutoCloseable {
         return output;
     }
 
+    /**
+     * {@link #record} for an op whose backward can write its first input's gradient instead of
+     * adding to it (see {@link AssigningBackward}).
+     */
+    static Tensor recordAssigning(String op, Tensor output, AssigningBackward backward, Tensor... inputs) {
+        Tensor out = record(op, output, (g, gi) -> backward.apply(g, gi, false), inputs);
+        Entry e = out.producer;
+        if (e != null && e.output == out) {
+            e.assigning = backward;
+        }
+        return out;
+    }
+
     /** Reverse-mode sweep from {@code root}, seeded with {@code seed} = d loss / d root. */
     void backward(Entry root, float[] seed) {
         if (closed || entries == null) {
@@ -192,6 +221,7 @@ public final class Tape implements AutoCloseable {
             Entry e = entries.get(i);
             checkVersions(e);
             float[][] gradIn = new float[e.inputs.length][];
+            boolean assign0 = false;
             for (int k = 0; k < e.inputs.length; k++) {
                 Tensor in = e.inputs[k];
                 if (!in.requiresGrad()) {
@@ -206,12 +236,18 @@ public final class Tape implements AutoCloseable {
                     gradIn[k] = leafGrads.computeIfAbsent(in, t -> new float[t.size()]);
                 } else {
                     if (grads[p.index] == null) {
-                        grads[p.index] = pool.take(in.size());
+                        // The first contribution: an assigning op writes it, no need to zero it.
+                        assign0 = k == 0 && e.assigning != null && onlyOnce(e.inputs, 0);
+                        grads[p.index] = assign0 ? pool.takeUninitialized(in.size()) : pool.take(in.size());
                     }
                     gradIn[k] = grads[p.index];
                 }
             }
-            e.backward.apply(g, gradIn);
+            if (assign0) {
+                e.assigning.apply(g, gradIn, true);
+            } else {
+                e.backward.apply(g, gradIn);
+            }
             // Nothing keeps an intermediate gradient once its op has pushed it back.
             pool.give(g);
         }
@@ -240,17 +276,28 @@ public final class Tape implements AutoCloseable {
 
         /** A zeroed array of {@code size} floats. */
         float[] take(int size) {
-            if (size < MIN_SIZE) {
-                return new float[size];
-            }
-            taken.merge(size, 1, Integer::sum);
-            ArrayDeque<float[]> q = free.get(size);
-            float[] a = q == null ? null : q.poll();
+            float[] a = recycled(size);
             if (a == null) {
                 return new float[size];
             }
             Arrays.fill(a, 0f);
             return a;
+        }
+
+        /** An array of {@code size} floats with unspecified contents, for a caller that writes all of it. */
+        float[] takeUninitialized(int size) {
+            float[] a = recycled(size);
+            return a == null ? new float[size] : a;
+        }
+
+        /** A pooled array of {@code size} floats, or null. */
+        private float[] recycled(int size) {
+            if (size < MIN_SIZE) {
+                return null;
+            }
+            taken.merge(size, 1, Integer::sum);
+            ArrayDeque<float[]> q = free.get(size);
+            return q == null ? null : q.poll();
         }
 
         /** Returns an array no one will read or write again. */
@@ -271,6 +318,16 @@ public final class Tape implements AutoCloseable {
             });
             taken.clear();
         }
+    }
+
+    /** Whether {@code inputs[k]} appears nowhere else among the inputs (its gradient is not shared). */
+    private static boolean onlyOnce(Tensor[] inputs, int k) {
+        for (int i = 0; i < inputs.length; i++) {
+            if (i != k && inputs[i] == inputs[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkVersions(Entry e) {

@@ -307,4 +307,37 @@ class AutogradTest {
             assertArrayEquals(g, x.grad().toArray(), "pass " + i);
         }
     }
+
+    @Test
+    @SuppressWarnings("try") // scopes used only for their extent
+    void anOpThatWritesARecycledGradientBufferGivesTheSameGradientAsAddingIntoZeros() {
+        // Sigmoid writes its input's gradient when it is the first to contribute (the buffer is
+        // recycled, not zeroed); when another op contributed first, it adds.
+        int n = 1 << 14;
+        Tensor x = Tensor.randn(new java.util.Random(5), n).requiresGrad(true);
+        float[] xs = x.toArray();
+        float[] expected = new float[n];
+        for (int i = 0; i < n; i++) {
+            float s = Elementwise.sigmoid(2f * xs[i]);
+            expected[i] = 2f * (1f + (1f * s * (1f - s)));
+        }
+        for (int pass = 0; pass < 3; pass++) {
+            for (boolean sigmoidFirst : new boolean[] {true, false}) {
+                // Leave a gradient array of n garbage values (ones) in the pool.
+                try (Tape tape = Tape.record()) {
+                    x.mul(3f).sum().backward();
+                }
+                x.zeroGrad();
+                try (Tape tape = Tape.record()) {
+                    Tensor z = x.mul(2f);
+                    Tensor loss = sigmoidFirst ? z.sum().add(z.sigmoid().sum()) : z.sigmoid().sum().add(z.sum());
+                    loss.backward();
+                }
+                float[] g = x.grad().toArray();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(expected[i], g[i], 1e-6f, "element " + i + ", sigmoid first " + sigmoidFirst);
+                }
+            }
+        }
+    }
 }

@@ -57,24 +57,33 @@ public final class ElementwiseKernels {
      * {@code gx[i] += g[i] * y[i] * (1 - y[i])}. Only {@code gx} is modified, by adding.
      */
     public static void sigmoidBackward(float[] y, float[] g, float[] gx, int n) {
+        sigmoidBackward(y, g, gx, n, false);
+    }
+
+    /**
+     * {@link #sigmoidBackward(float[], float[], float[], int)}, or with {@code assign} writing
+     * {@code gx[i] = 0 + g[i] * y[i] * (1 - y[i])} without reading {@code gx} (the tape's fresh
+     * gradient buffers): the same bits as adding into zeros.
+     */
+    public static void sigmoidBackward(float[] y, float[] g, float[] gx, int n, boolean assign) {
         if (n < PARALLEL_MIN) {
-            sigmoidBackward(y, g, gx, 0, n);
+            sigmoidBackward(y, g, gx, assign, 0, n);
         } else {
-            Parallel.forRange(n, (from, to) -> sigmoidBackward(y, g, gx, from, to));
+            Parallel.forRange(n, (from, to) -> sigmoidBackward(y, g, gx, assign, from, to));
         }
     }
 
-    private static void sigmoidBackward(float[] y, float[] g, float[] gx, int from, int to) {
+    private static void sigmoidBackward(float[] y, float[] g, float[] gx, boolean assign, int from, int to) {
         int i = from;
         if (Kernels.SIMD) {
             // The same roundings as the loop below (no fused multiply-add), so every element has
             // the same bits on either path and wherever a chunk starts.
             int vectors = (to - from) / VectorNorm.L;
-            VectorNorm.sigmoidBackward(y, g, gx, from, vectors);
+            VectorNorm.sigmoidBackward(y, g, gx, from, vectors, assign);
             i += vectors * VectorNorm.L;
         }
         for (; i < to; i++) {
-            gx[i] += g[i] * y[i] * (1f - y[i]);
+            gx[i] = (assign ? 0f : gx[i]) + g[i] * y[i] * (1f - y[i]);
         }
     }
 }

@@ -360,18 +360,35 @@ public final class NormKernels {
      */
     public static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
                                 float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta) {
+        backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gGamma, gBeta, false);
+    }
+
+    /**
+     * {@link #backward(float[], float[], int, int, int, double[], double[], float[], boolean, float[],
+     * float[], float[])}, or with {@code assignGx} the same but writing {@code gx} instead of adding
+     * to it: its contents are ignored, as if they were zeros (the tape's fresh gradient buffers).
+     */
+    public static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
+                                float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
+                                boolean assignGx) {
         if ((long) n * c * s < PARALLEL_MIN) {
-            backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gGamma, gBeta, 0, c);
+            backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gGamma, gBeta, assignGx, 0, c);
         } else {
             Parallel.forRange(c, (from, to) -> backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gGamma,
-                    gBeta, from, to));
+                    gBeta, assignGx, from, to));
         }
     }
 
     static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
                          float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
-                         int from, int to) {
+                         boolean assignGx, int from, int to) {
         if (s == 1) {
+            if (assignGx && gx != null) {
+                // Rows: this range's channels of every row (small: BatchNorm1d).
+                for (int b = 0; b < n; b++) {
+                    java.util.Arrays.fill(gx, b * c + from, b * c + to, 0f);
+                }
+            }
             backwardRows(x, gy, n, c, mean, invstd, gamma, training, gx, gGamma, gBeta, from, to);
             return;
         }
@@ -435,38 +452,41 @@ public final class NormKernels {
                 for (int j = 0; j < w; j++) {
                     int o = (b * c + c0 + j) * s;
                     if (training) {
-                        gradTraining(x, gy, gx, o, s, vectors, a[j], bx[j], cc[j], muf[j]);
+                        gradTraining(x, gy, gx, o, s, vectors, a[j], bx[j], cc[j], muf[j], assignGx);
                     } else {
-                        gradFixed(gy, gx, o, s, vectors, a[j]);
+                        gradFixed(gy, gx, o, s, vectors, a[j], assignGx);
                     }
                 }
             }
         }
     }
 
-    /** {@code gx += a * gy + (bx * (x - mu) + cc)} over the plane {@code [o, o + s)}. */
+    /**
+     * {@code gx += a * gy + (bx * (x - mu) + cc)} over the plane {@code [o, o + s)}; with
+     * {@code assign}, {@code gx = 0 + (...)}: the same bits as adding into zeros.
+     */
     private static void gradTraining(float[] x, float[] gy, float[] gx, int o, int s, int vectors, float a, float bx,
-                                     float cc, float mu) {
+                                     float cc, float mu, boolean assign) {
         int i = o;
         if (vectors > 0) {
             // The same roundings per element as the loop below.
-            VectorNorm.gradTraining(x, gy, gx, o, vectors, a, bx, cc, mu);
+            VectorNorm.gradTraining(x, gy, gx, o, vectors, a, bx, cc, mu, assign);
             i += vectors * VectorNorm.L;
         }
         for (int end = o + s; i < end; i++) {
-            gx[i] += a * gy[i] + (bx * (x[i] - mu) + cc);
+            gx[i] = (assign ? 0f : gx[i]) + (a * gy[i] + (bx * (x[i] - mu) + cc));
         }
     }
 
-    /** {@code gx += k * gy} over the plane {@code [o, o + s)}. */
-    private static void gradFixed(float[] gy, float[] gx, int o, int s, int vectors, float k) {
+    /** {@code gx += k * gy} over the plane {@code [o, o + s)}; with {@code assign}, {@code gx = 0 + k * gy}. */
+    private static void gradFixed(float[] gy, float[] gx, int o, int s, int vectors, float k, boolean assign) {
         int i = o;
         if (vectors > 0) {
-            VectorNorm.gradFixed(gy, gx, o, vectors, k);
+            VectorNorm.gradFixed(gy, gx, o, vectors, k, assign);
             i += vectors * VectorNorm.L;
         }
         for (int end = o + s; i < end; i++) {
-            gx[i] += k * gy[i];
+            gx[i] = (assign ? 0f : gx[i]) + k * gy[i];
         }
     }
 

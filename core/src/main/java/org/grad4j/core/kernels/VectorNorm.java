@@ -134,29 +134,37 @@ final class VectorNorm {
         }
     }
 
-    /** {@code gx += a * gy + (b * (x - mu) + c)}, rounded as the scalar loop of {@link NormKernels}. */
+    /**
+     * {@code gx += a * gy + (b * (x - mu) + c)}, rounded as the scalar loop of {@link NormKernels};
+     * with {@code assign}, {@code gx = 0 + (...)} without reading {@code gx}.
+     */
     static void gradTraining(float[] x, float[] gy, float[] gx, int o, int vectors, float a, float b, float c,
-                             float mu) {
+                             float mu, boolean assign) {
         for (int i = o, end = o + vectors * L; i < end; i += L) {
             FloatVector t = FloatVector.fromArray(S, x, i).sub(mu).mul(b).add(c);
-            FloatVector.fromArray(S, gy, i).mul(a).add(t).add(FloatVector.fromArray(S, gx, i))
-                    .intoArray(gx, i);
+            FloatVector base = assign ? FloatVector.zero(S) : FloatVector.fromArray(S, gx, i);
+            FloatVector.fromArray(S, gy, i).mul(a).add(t).add(base).intoArray(gx, i);
         }
     }
 
-    /** {@code gx += k * gy}. */
-    static void gradFixed(float[] gy, float[] gx, int o, int vectors, float k) {
+    /** {@code gx += k * gy}; with {@code assign}, {@code gx = 0 + k * gy}. */
+    static void gradFixed(float[] gy, float[] gx, int o, int vectors, float k, boolean assign) {
         for (int i = o, end = o + vectors * L; i < end; i += L) {
-            FloatVector.fromArray(S, gy, i).mul(k).add(FloatVector.fromArray(S, gx, i)).intoArray(gx, i);
+            FloatVector base = assign ? FloatVector.zero(S) : FloatVector.fromArray(S, gx, i);
+            FloatVector.fromArray(S, gy, i).mul(k).add(base).intoArray(gx, i);
         }
     }
 
-    /** {@code gx += g * y * (1 - y)}, rounded as the scalar loop of {@link ElementwiseKernels}. */
-    static void sigmoidBackward(float[] y, float[] g, float[] gx, int o, int vectors) {
+    /**
+     * {@code gx += g * y * (1 - y)}, rounded as the scalar loop of {@link ElementwiseKernels}; with
+     * {@code assign}, {@code gx = 0 + (...)} without reading {@code gx}.
+     */
+    static void sigmoidBackward(float[] y, float[] g, float[] gx, int o, int vectors, boolean assign) {
         for (int i = o, end = o + vectors * L; i < end; i += L) {
             FloatVector yv = FloatVector.fromArray(S, y, i);
             FloatVector t = FloatVector.fromArray(S, g, i).mul(yv).mul(FloatVector.broadcast(S, 1f).sub(yv));
-            FloatVector.fromArray(S, gx, i).add(t).intoArray(gx, i);
+            FloatVector base = assign ? FloatVector.zero(S) : FloatVector.fromArray(S, gx, i);
+            base.add(t).intoArray(gx, i);
         }
     }
 }

@@ -571,4 +571,41 @@ class HotKernelsTest {
             }
         }
     }
+
+    // ---- writing a fresh gradient instead of adding ----
+
+    @Test
+    void assigningBackwardsGiveTheBitsOfAddingIntoZeros() {
+        Random r = new Random(17);
+        for (int[] d : new int[][] {{3, 2, 17}, {5, 6, 576 + 3}, {40, 3, 1}, {2, 4, 33}}) {
+            int n = d[0];
+            int c = d[1];
+            int s = d[2];
+            int size = n * c * s;
+            float[] x = random(r, size, 4f, -2f);
+            float[] gy = random(r, size, 2f, -1f);
+            double[] mean = new double[c];
+            double[] invstd = new double[c];
+            for (int ch = 0; ch < c; ch++) {
+                mean[ch] = r.nextGaussian();
+                invstd[ch] = 0.5 + r.nextDouble();
+            }
+            float[] gamma = random(r, c, 2f, -1f);
+            for (boolean training : new boolean[] {true, false}) {
+                float[] added = new float[size];
+                NormKernels.backward(x, gy, n, c, s, mean, invstd, gamma, training, added, null, null);
+                float[] written = new float[size];
+                java.util.Arrays.fill(written, Float.NaN); // garbage the kernel must not read
+                NormKernels.backward(x, gy, n, c, s, mean, invstd, gamma, training, written, null, null, true);
+                assertArrayEquals(added, written, "batch norm " + java.util.Arrays.toString(d) + " " + training);
+            }
+            float[] y = random(r, size, 1f, 0f);
+            float[] added = new float[size];
+            ElementwiseKernels.sigmoidBackward(y, gy, added, size);
+            float[] written = new float[size];
+            java.util.Arrays.fill(written, Float.NaN);
+            ElementwiseKernels.sigmoidBackward(y, gy, written, size, true);
+            assertArrayEquals(added, written, "sigmoid " + size);
+        }
+    }
 }
