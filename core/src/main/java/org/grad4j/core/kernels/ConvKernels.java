@@ -214,7 +214,7 @@ public final class ConvKernels {
         }
         if (partB != null && !direct) {
             for (int k = 0; k < f; k++) {
-                partB[chunk * f + k] = sum(rows, k * wlen, wlen);
+                partB[chunk * f + k] = Kernels.SIMD ? VectorConv.sum(rows, k * wlen, wlen) : sum(rows, k * wlen, wlen);
             }
         }
         if (partW != null && !direct) {

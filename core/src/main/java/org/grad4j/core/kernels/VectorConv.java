@@ -69,13 +69,59 @@ final class VectorConv {
                 float b1 = bias == null || nf < 2 ? 0f : bias[f0 + 1];
                 float b2 = bias == null || nf < 3 ? 0f : bias[f0 + 2];
                 int yb = (n * f + f0) * plane;
-                for (int r = 0; r < oh; r++) {
+                int r = 0;
+                for (; r + 1 < oh; r += 2) {
+                    for (int o : starts) {
+                        out3x2(x, n * image + r * g.width() + o, g.width(), off, wp, b * taps * 3, taps, b0, b1, b2,
+                                y, yb + r * ow + o, ow, plane, nf);
+                    }
+                }
+                for (; r < oh; r++) {
                     for (int o : starts) {
                         out3(x, n * image + r * g.width() + o, off, wp, b * taps * 3, taps, b0, b1, b2,
                                 y, yb + r * ow + o, plane, nf);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #out3} for two consecutive output rows: each broadcast weight feeds two fmas, so the
+     * loads per fma drop from 4/3 to 5/6.
+     */
+    private static void out3x2(float[] x, int xb, int w, int[] off, float[] wp, int wb, int taps, float b0, float b1,
+                               float b2, float[] y, int y0, int ow, int plane, int nf) {
+        FloatVector a0 = FloatVector.broadcast(S, b0);
+        FloatVector a1 = FloatVector.broadcast(S, b1);
+        FloatVector a2 = FloatVector.broadcast(S, b2);
+        FloatVector c0 = a0;
+        FloatVector c1 = a1;
+        FloatVector c2 = a2;
+        for (int t = 0; t < taps; t++) {
+            int xi = xb + off[t];
+            FloatVector u = FloatVector.fromArray(S, x, xi);
+            FloatVector v = FloatVector.fromArray(S, x, xi + w);
+            int q = wb + 3 * t;
+            FloatVector k0 = FloatVector.broadcast(S, wp[q]);
+            FloatVector k1 = FloatVector.broadcast(S, wp[q + 1]);
+            FloatVector k2 = FloatVector.broadcast(S, wp[q + 2]);
+            a0 = k0.fma(u, a0);
+            a1 = k1.fma(u, a1);
+            a2 = k2.fma(u, a2);
+            c0 = k0.fma(v, c0);
+            c1 = k1.fma(v, c1);
+            c2 = k2.fma(v, c2);
+        }
+        a0.intoArray(y, y0);
+        c0.intoArray(y, y0 + ow);
+        if (nf > 1) {
+            a1.intoArray(y, y0 + plane);
+            c1.intoArray(y, y0 + plane + ow);
+        }
+        if (nf > 2) {
+            a2.intoArray(y, y0 + 2 * plane);
+            c2.intoArray(y, y0 + 2 * plane + ow);
         }
     }
 

@@ -78,6 +78,7 @@ class ConvKernelsTest {
         {3, 1, 20, 20, 5, 5, 1, 1, 0, 0, 16},
         {4, 1, 36, 36, 5, 5, 1, 1, 0, 0, 2},
         {9, 1, 96, 96, 5, 5, 1, 1, 0, 0, 6},     // conv1 at 96x96
+        {3, 1, 21, 20, 5, 5, 1, 1, 0, 0, 4},     // an odd number of output rows (the last one alone)
     };
 
     @Test
