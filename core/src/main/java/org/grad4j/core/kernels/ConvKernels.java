@@ -86,7 +86,7 @@ public final class ConvKernels {
         }
         int ow = g.outW();
         int plane = g.outH() * ow;
-        boolean wide = Im2col.wide(g);
+        boolean wide = Im2col.preferWide(g);
         int rs = wide ? g.width() : ow;
         int span = g.outH() * rs;
         int len = count * span;
@@ -193,7 +193,7 @@ public final class ConvKernels {
             }
         }
         // dY' [F, count*span] from gy[first + j, k, :]; zero in the wide layout's padding columns.
-        boolean wide = Im2col.wide(g);
+        boolean wide = Im2col.preferWide(g);
         int ow = g.outW();
         int rs = wide ? g.width() : ow;
         int span = g.outH() * rs;

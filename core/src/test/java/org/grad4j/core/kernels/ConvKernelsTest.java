@@ -272,6 +272,12 @@ class ConvKernelsTest {
     }
 
     @Test
+    void convolutionsUseTheWideLayoutOnlyOnTheSimdPath() {
+        Im2col.Geometry conv2 = new Im2col.Geometry(256, 6, 12, 12, 5, 5, 1, 1, 0, 0);
+        assertEquals(Kernels.simd(), Im2col.preferWide(conv2));
+    }
+
+    @Test
     void theWideLayoutRefusesOtherGeometries() {
         Im2col.Geometry padded = new Im2col.Geometry(2, 1, 12, 12, 5, 5, 1, 1, 2, 2);
         assertEquals(false, Im2col.wide(padded));
