@@ -14,13 +14,36 @@ import java.util.Locale;
  * @param testAccuracy fraction of test examples classified correctly, NaN when there is no test set
  * @param examplesPerSecond training examples per second of training compute
  * @param seconds wall-clock seconds of the whole epoch, evaluation included
+ * @param gcSeconds seconds the JVM's garbage collectors reported spending during the epoch
+ *     (summed over collectors, so concurrent work counts too), NaN when not measured
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
-                           double examplesPerSecond, double seconds) {
+                           double examplesPerSecond, double seconds, double gcSeconds) {
+
+    /** Metrics without a garbage-collection time (NaN). */
+    public EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
+                        double examplesPerSecond, double seconds) {
+        this(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, Double.NaN);
+    }
+
+    /**
+     * The garbage-collection time the JVM has reported so far, in seconds, summed over its
+     * collectors ({@link java.lang.management.GarbageCollectorMXBean#getCollectionTime}); the
+     * difference of two readings is the time spent in between.
+     */
+    public static double gcSecondsSoFar() {
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms / 1000.0;
+    }
 
     /**
      * One JSON object on one line, e.g. {@code {"epoch":1,"train_loss":0.65,"train_acc":0.77,
-     * "test_acc":0.81,"examples_per_sec":29770.0,"seconds":2.0}}; NaN becomes {@code null}.
+     * "test_acc":0.81,"examples_per_sec":29770.0,"seconds":2.0,"gc_seconds":0.04}}; NaN becomes
+     * {@code null}.
      */
     public String toJson() {
         return "{\"epoch\":" + epoch
@@ -28,17 +51,22 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
                 + ",\"train_acc\":" + json(trainAccuracy)
                 + ",\"test_acc\":" + json(testAccuracy)
                 + ",\"examples_per_sec\":" + json(examplesPerSecond)
-                + ",\"seconds\":" + json(seconds) + "}";
+                + ",\"seconds\":" + json(seconds)
+                + ",\"gc_seconds\":" + json(gcSeconds) + "}";
     }
 
     private static String json(double v) {
         return Double.isFinite(v) ? Double.toString(v) : "null";
     }
 
-    /** The console line: {@code epoch 3  loss 0.348  train acc 0.873  test acc 0.803  29770 ex/s}. */
+    /**
+     * The console line: {@code epoch 3  loss 0.348  train acc 0.873  test acc 0.803  29770 ex/s},
+     * followed by {@code   gc 0.04 s} when the GC time was measured.
+     */
     public String toLine() {
-        return String.format(Locale.ROOT, "epoch %d  loss %.3f  train acc %.3f  test acc %.3f  %.0f ex/s",
+        String line = String.format(Locale.ROOT, "epoch %d  loss %.3f  train acc %.3f  test acc %.3f  %.0f ex/s",
                 epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond);
+        return Double.isFinite(gcSeconds) ? line + String.format(Locale.ROOT, "  gc %.2f s", gcSeconds) : line;
     }
 
     /**
@@ -63,7 +91,9 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
             return new EpochMetrics(Integer.parseInt(field(fields, "epoch", line)),
                     number(fields, "train_loss", line), number(fields, "train_acc", line),
                     number(fields, "test_acc", line), number(fields, "examples_per_sec", line),
-                    number(fields, "seconds", line));
+                    number(fields, "seconds", line),
+                    // Written since grad4j 0.1.0's speed work; older files lack it.
+                    fields.containsKey("gc_seconds") ? number(fields, "gc_seconds", line) : Double.NaN);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("metrics: bad number in " + line, e);
         }

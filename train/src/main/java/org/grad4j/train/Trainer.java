@@ -126,12 +126,14 @@ public final class Trainer {
         }
         for (int epoch = first; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
+            double gcStart = EpochMetrics.gcSecondsSoFar();
             optimizer.setLearningRate(schedule.at(epoch - 1, baseLr));
             seedDropout(epoch);
             double[] trained = trainEpoch(train, epoch);
             double testAcc = test == null ? Double.NaN : accuracy(net, test);
             double seconds = (System.nanoTime() - start) / 1e9;
-            EpochMetrics m = new EpochMetrics(epoch, trained[0], trained[1], testAcc, trained[2], seconds);
+            EpochMetrics m = new EpochMetrics(epoch, trained[0], trained[1], testAcc, trained[2], seconds,
+                    EpochMetrics.gcSecondsSoFar() - gcStart);
             history.add(m);
             if (checkpointFile != null) {
                 try {

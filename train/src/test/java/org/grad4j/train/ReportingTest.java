@@ -21,8 +21,15 @@ class ReportingTest {
     @Test
     void jsonLineHasTheDocumentedFields() {
         assertEquals("{\"epoch\":1,\"train_loss\":0.65,\"train_acc\":0.77,\"test_acc\":0.81,"
-                + "\"examples_per_sec\":29770.0,\"seconds\":2.0}", E1.toJson());
+                + "\"examples_per_sec\":29770.0,\"seconds\":2.0,\"gc_seconds\":null}", E1.toJson());
         assertEquals(E1, EpochMetrics.fromJson(E1.toJson()));
+        EpochMetrics withGc = new EpochMetrics(1, 0.65, 0.77, 0.81, 29770.0, 2.0, 0.04);
+        assertTrue(withGc.toJson().endsWith(",\"seconds\":2.0,\"gc_seconds\":0.04}"), withGc.toJson());
+        assertEquals(withGc, EpochMetrics.fromJson(withGc.toJson()));
+        assertEquals("epoch 1  loss 0.650  train acc 0.770  test acc 0.810  29770 ex/s  gc 0.04 s", withGc.toLine());
+        // Files written before the GC time was recorded still load.
+        assertTrue(Double.isNaN(EpochMetrics.fromJson("{\"epoch\":1,\"train_loss\":1,\"train_acc\":1,"
+                + "\"test_acc\":1,\"examples_per_sec\":1,\"seconds\":1}").gcSeconds()));
         EpochMetrics noTest = new EpochMetrics(3, 0.1, 0.9, Double.NaN, 1, 1);
         assertTrue(noTest.toJson().contains("\"test_acc\":null"));
         assertTrue(Double.isNaN(EpochMetrics.fromJson(noTest.toJson()).testAccuracy()));

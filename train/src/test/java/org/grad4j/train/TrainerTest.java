@@ -55,6 +55,10 @@ class TrainerTest {
         assertTrue(h.get(2).trainAccuracy() > 0.9, h.toString());
         assertTrue(h.get(2).testAccuracy() > 0.9, h.toString());
         assertTrue(h.get(0).examplesPerSecond() > 0 && h.get(0).seconds() > 0);
+        for (EpochMetrics m : h) {
+            // Measured (the JVM reports its collectors), within the epoch.
+            assertTrue(m.gcSeconds() >= 0 && m.gcSeconds() <= m.seconds() * 2, m.toString());
+        }
         assertTrue(net.isTraining(), "evaluation restores training mode");
     }
 
