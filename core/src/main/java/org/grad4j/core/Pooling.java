@@ -17,8 +17,8 @@ final class Pooling {
             // offset, and only when backward will need it.
             float[] where = recording ? new float[y.length] : null;
             PoolKernels.maxForward2x2(x.data, win.planes(), win.h(), win.w(), y, where);
-            return Tape.record(op, win.output(x, y),
-                    (g, gi) -> PoolKernels.maxBackward2x2(g, where, win.planes(), win.h(), win.w(), gi[0]), x);
+            return Tape.recordAssigning(op, win.output(x, y), (g, gi, assign) -> PoolKernels.maxBackward2x2(g, where,
+                    win.planes(), win.h(), win.w(), gi[0], assign), x);
         }
         // The argmax is only needed by backward: skip it when nothing records.
         int[] argmax = recording ? new int[y.length] : null;

@@ -176,10 +176,36 @@ public final class PoolKernels {
      * {@code gx} is modified, by adding.
      */
     public static void maxBackward2x2(float[] gy, float[] where, int planes, int h, int w, float[] gx) {
+        maxBackward2x2(gy, where, planes, h, w, gx, false);
+    }
+
+    /**
+     * {@link #maxBackward2x2(float[], float[], int, int, int, float[])}, or with {@code assign}
+     * writing {@code gx} instead of adding to it: its contents are ignored, as if they were zeros
+     * (the tape's fresh gradient buffers). Each block of planes is zeroed right before its
+     * scatter, while it is in cache, and on the block's thread.
+     */
+    public static void maxBackward2x2(float[] gy, float[] where, int planes, int h, int w, float[] gx,
+                                      boolean assign) {
         if ((long) planes * h * w < PARALLEL_MIN) {
-            maxBackward2x2(gy, where, h, w, gx, 0, planes);
+            maxBackward2x2(gy, where, h, w, gx, assign, 0, planes);
         } else {
-            Parallel.forRange(planes, (from, to) -> maxBackward2x2(gy, where, h, w, gx, from, to));
+            Parallel.forRange(planes, (from, to) -> maxBackward2x2(gy, where, h, w, gx, assign, from, to));
+        }
+    }
+
+    /** With {@code assign}, zeroes and scatters blocks of about 16K floats, so each stays in cache. */
+    private static void maxBackward2x2(float[] gy, float[] where, int h, int w, float[] gx, boolean assign,
+                                       int from, int to) {
+        if (!assign) {
+            maxBackward2x2(gy, where, h, w, gx, from, to);
+            return;
+        }
+        int block = Math.max(1, (1 << 14) / Math.max(1, h * w));
+        for (int p = from; p < to; p += block) {
+            int q = Math.min(to, p + block);
+            java.util.Arrays.fill(gx, p * h * w, q * h * w, 0f);
+            maxBackward2x2(gy, where, h, w, gx, p, q);
         }
     }
 

@@ -599,6 +599,23 @@ class HotKernelsTest {
                 NormKernels.backward(x, gy, n, c, s, mean, invstd, gamma, training, written, null, null, true);
                 assertArrayEquals(added, written, "batch norm " + java.util.Arrays.toString(d) + " " + training);
             }
+            if (s > 1) {
+                // Max pooling 2x2 over n*c planes of 2 rows of s (an odd s drops the last column).
+                int h = 2;
+                int w = s;
+                int planes = n * c;
+                float[] pooled = new float[planes * (w / 2)];
+                float[] where = new float[pooled.length];
+                float[] xp = random(r, planes * h * w, 2f, -1f);
+                PoolKernels.maxForward2x2(xp, planes, h, w, pooled, where);
+                float[] gp = random(r, pooled.length, 2f, -1f);
+                float[] pAdded = new float[xp.length];
+                PoolKernels.maxBackward2x2(gp, where, planes, h, w, pAdded);
+                float[] pWritten = new float[xp.length];
+                java.util.Arrays.fill(pWritten, Float.NaN);
+                PoolKernels.maxBackward2x2(gp, where, planes, h, w, pWritten, true);
+                assertArrayEquals(pAdded, pWritten, "max pool " + planes + "x2x" + w);
+            }
             float[] y = random(r, size, 1f, 0f);
             float[] added = new float[size];
             ElementwiseKernels.sigmoidBackward(y, gy, added, size);
