@@ -132,8 +132,9 @@ public final class Trainer {
             double[] trained = trainEpoch(train, epoch);
             double testAcc = test == null ? Double.NaN : accuracy(net, test);
             double seconds = (System.nanoTime() - start) / 1e9;
-            EpochMetrics m = new EpochMetrics(epoch, trained[0], trained[1], testAcc, trained[2], seconds,
-                    EpochMetrics.gcSecondsSoFar() - gcStart);
+            // Whole milliseconds, as the JVM reports them (no 0.043000000000000001 from the subtraction).
+            double gc = Math.round((EpochMetrics.gcSecondsSoFar() - gcStart) * 1000) / 1000.0;
+            EpochMetrics m = new EpochMetrics(epoch, trained[0], trained[1], testAcc, trained[2], seconds, gc);
             history.add(m);
             if (checkpointFile != null) {
                 try {
