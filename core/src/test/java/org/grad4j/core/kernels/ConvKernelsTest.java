@@ -1,12 +1,12 @@
 package org.grad4j.core.kernels;
 
+import static org.grad4j.core.kernels.ThreadCounts.sameAtEveryThreadCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,22 +29,6 @@ class ConvKernelsTest {
             a[i] = r.nextFloat() * 2f - 1f;
         }
         return a;
-    }
-
-    /** Runs {@code f} at 1, 2 and 3 threads and checks that the results are bit-identical. */
-    private static float[] sameAtEveryThreadCount(Supplier<float[]> f) {
-        Kernels.setThreads(1);
-        float[] one = f.get();
-        for (int t : new int[] {2, 3}) {
-            Kernels.setThreads(t);
-            float[] other = f.get();
-            for (int i = 0; i < one.length; i++) {
-                assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(other[i]),
-                        "element " + i + " differs at " + t + " threads");
-            }
-        }
-        Kernels.setThreads(1);
-        return one;
     }
 
     private static void assertClose(double[] expected, float[] actual, double tol, String what) {

@@ -1,11 +1,11 @@
 package org.grad4j.core.kernels;
 
+import static org.grad4j.core.kernels.ThreadCounts.sameAtEveryThreadCount;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,23 +29,6 @@ class HotKernelsTest {
             a[i] = r.nextFloat() * scale + shift;
         }
         return a;
-    }
-
-    /** Runs {@code f} at 1, 2 and 3 threads and checks that the results are bit-identical. */
-    private static float[] sameAtEveryThreadCount(Supplier<float[]> f) {
-        Kernels.setThreads(1);
-        float[] one = f.get();
-        for (int t : new int[] {2, 3}) {
-            Kernels.setThreads(t);
-            float[] other = f.get();
-            assertEquals(one.length, other.length);
-            for (int i = 0; i < one.length; i++) {
-                assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(other[i]),
-                        "element " + i + " differs at " + t + " threads");
-            }
-            Kernels.setThreads(1);
-        }
-        return one;
     }
 
     private static void assertClose(double expected, double actual, double tol, String what) {
@@ -102,47 +85,8 @@ class HotKernelsTest {
             float[] beta = random(r, c, 1f, -0.5f);
             for (boolean training : new boolean[] {true, false}) {
                 float[] got = sameAtEveryThreadCount(() -> batchNorm(x, gy, n, c, s, gamma, beta, training));
-                // The oracle, all in double.
-                double m = (double) n * s;
-                int yo = 4 * c;
-                int gxo = yo + len;
-                for (int ch = 0; ch < c; ch++) {
-                    double sum = 0;
-                    for (int b = 0; b < n; b++) {
-                        for (int i = 0; i < s; i++) {
-                            sum += x[(b * c + ch) * s + i];
-                        }
-                    }
-                    double mu = sum / m;
-                    double sq = 0;
-                    double sdy = 0;
-                    double sdxc = 0;
-                    for (int b = 0; b < n; b++) {
-                        for (int i = 0; i < s; i++) {
-                            int k = (b * c + ch) * s + i;
-                            sq += (x[k] - mu) * (x[k] - mu);
-                            sdy += gy[k];
-                            sdxc += gy[k] * (x[k] - mu);
-                        }
-                    }
-                    double var = sq / m;
-                    double is = 1 / Math.sqrt(var + 1e-5);
-                    assertClose(mu, got[4 * ch], 1e-6, "mean");
-                    assertClose(var, got[4 * ch + 2], 1e-6, "var");
-                    assertClose(sdxc * is, got[gxo + len + ch], 1e-5, "dgamma");
-                    assertClose(sdy, got[gxo + len + c + ch], 1e-5, "dbeta");
-                    for (int b = 0; b < n; b++) {
-                        for (int i = 0; i < s; i++) {
-                            int k = (b * c + ch) * s + i;
-                            double xhat = (x[k] - mu) * is;
-                            assertClose(xhat * gamma[ch] + beta[ch], got[yo + k], 1e-5, "y");
-                            double gx = training
-                                    ? gamma[ch] * is * (gy[k] - sdy / m - xhat * sdxc * is / m)
-                                    : gamma[ch] * is * gy[k];
-                            assertClose(gx, got[gxo + k], 2e-5, "dx");
-                        }
-                    }
-                }
+                checkAgainstOracle(got, x, gy, n, c, s, gamma, beta, training, false,
+                        java.util.Arrays.toString(sh) + " training " + training);
             }
         }
     }
