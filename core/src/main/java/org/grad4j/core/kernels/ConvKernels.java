@@ -11,6 +11,11 @@ package org.grad4j.core.kernels;
  * 96x96, batch 32), which cost more than the products themselves. Chunks run in parallel
  * ({@link Parallel#forRange}), each with its thread's {@link Workspace} buffers.
  *
+ * <p>On the SIMD path two variants take over where they pay: layers with few taps at stride 1 and
+ * no padding run on a direct kernel without any column matrix ({@link #direct}), and other stride-1
+ * unpadded layers use the wide column layout ({@link Im2col#preferWide}), whose rows are copied and
+ * folded back in one piece per tap and image.
+ *
  * <p>Determinism: the chunking depends only on the shapes, never on the thread count; every output
  * element is computed within one chunk; and the weight and bias gradients are summed per chunk,
  * then over the chunks in chunk order. So results are bit-identical at every thread count.
