@@ -422,29 +422,11 @@ public final class NormKernels {
                     sdxc[j] = combine(acc2);
                 }
             }
-            float[] a = new float[w];
-            float[] bx = new float[w];
-            float[] cc = new float[w];
-            float[] muf = new float[w];
-            for (int j = 0; j < w; j++) {
-                int ch = c0 + j;
-                double is = invstd[ch];
-                double sdx = sdxc[j] * is;
-                if (gBeta != null) {
-                    gBeta[ch] += (float) sdy[j];
-                }
-                if (gGamma != null) {
-                    gGamma[ch] += (float) sdx;
-                }
-                double k = (gamma == null ? 1.0 : gamma[ch]) * is;
-                // Training: k * (dy - sdy/m - (x - mean) * invstd * sdx / m) = A dy + B (x - mean)
-                // + C, in float: the per-element double conversions cost ten times the arithmetic.
-                // Fixed statistics: k * dy.
-                a[j] = (float) k;
-                bx[j] = (float) (-k * is * sdx / m);
-                cc[j] = (float) (-k * sdy[j] / m);
-                muf[j] = (float) mean[ch];
-            }
+            float[][] coef = gradCoefficients(sdy, sdxc, c0, w, m, mean, invstd, gamma, training, gGamma, gBeta);
+            float[] a = coef[0];
+            float[] bx = coef[1];
+            float[] cc = coef[2];
+            float[] muf = coef[3];
             if (gx == null) {
                 continue;
             }
@@ -459,6 +441,41 @@ public final class NormKernels {
                 }
             }
         }
+    }
+
+    /**
+     * For channels {@code c0 .. c0 + w} with gradient sums {@code sdy = sum dy} and
+     * {@code sdxc = sum dy (x - mean)} over {@code m} values each: adds the parameter gradients
+     * ({@code dbeta = sdy}, {@code dgamma = sdxc * invstd}) and returns the float coefficients
+     * {@code {a, bx, cc, mu}} of {@code dx = a * dy + (bx * (x - mu) + cc)}. In training,
+     * {@code k * (dy - sdy/m - (x - mean) * invstd * sdx / m)} with {@code k = gamma * invstd}, in
+     * float because the per-element double conversions cost ten times the arithmetic; with fixed
+     * statistics {@code k * dy} ({@code bx = cc = 0}).
+     */
+    private static float[][] gradCoefficients(double[] sdy, double[] sdxc, int c0, int w, double m, double[] mean,
+                                              double[] invstd, float[] gamma, boolean training, float[] gGamma,
+                                              float[] gBeta) {
+        float[] a = new float[w];
+        float[] bx = new float[w];
+        float[] cc = new float[w];
+        float[] muf = new float[w];
+        for (int j = 0; j < w; j++) {
+            int ch = c0 + j;
+            double is = invstd[ch];
+            double sdx = sdxc[j] * is;
+            if (gBeta != null) {
+                gBeta[ch] += (float) sdy[j];
+            }
+            if (gGamma != null) {
+                gGamma[ch] += (float) sdx;
+            }
+            double k = (gamma == null ? 1.0 : gamma[ch]) * is;
+            a[j] = (float) k;
+            bx[j] = training ? (float) (-k * is * sdx / m) : 0f;
+            cc[j] = training ? (float) (-k * sdy[j] / m) : 0f;
+            muf[j] = (float) mean[ch];
+        }
+        return new float[][] {a, bx, cc, muf};
     }
 
     /**
@@ -569,27 +586,11 @@ public final class NormKernels {
             }
         }
         double m = n;
-        float[] a = new float[w];
-        float[] bx = new float[w];
-        float[] cc = new float[w];
-        float[] muf = new float[w];
-        for (int j = 0; j < w; j++) {
-            int ch = from + j;
-            double is = invstd[ch];
-            double sdx = sdxc[j] * is;
-            if (gBeta != null) {
-                gBeta[ch] += (float) sdy[j];
-            }
-            if (gGamma != null) {
-                gGamma[ch] += (float) sdx;
-            }
-            // The coefficients of the plane-by-plane loop of backward, rounded the same way.
-            double k = (gamma == null ? 1.0 : gamma[ch]) * is;
-            a[j] = (float) k;
-            bx[j] = training ? (float) (-k * is * sdx / m) : 0f;
-            cc[j] = training ? (float) (-k * sdy[j] / m) : 0f;
-            muf[j] = (float) mean[ch];
-        }
+        float[][] coef = gradCoefficients(sdy, sdxc, from, w, m, mean, invstd, gamma, training, gGamma, gBeta);
+        float[] a = coef[0];
+        float[] bx = coef[1];
+        float[] cc = coef[2];
+        float[] muf = coef[3];
         if (gx == null) {
             return;
         }
