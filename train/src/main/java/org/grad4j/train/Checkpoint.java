@@ -20,7 +20,9 @@ import org.grad4j.layers.StateDicts;
  * the number of finished epochs, the seed, the learning rate and the metrics history (JSON lines).
  *
  * <p>The file is written to a temporary file and renamed, so a crash never leaves a half-written
- * checkpoint in place of the previous one.
+ * checkpoint in place of the previous one. A symbolic link is written through to its target; a
+ * directory, device or FIFO at the path is refused, and a missing directory is not created (see
+ * {@link org.grad4j.core.io.AtomicFiles}).
  */
 public final class Checkpoint {
     /** The metadata key whose presence marks a grad4j checkpoint; its value is the {@link #VERSION}. */
@@ -44,7 +46,8 @@ public final class Checkpoint {
     /**
      * Writes a checkpoint of {@code net} and {@code optimizer} after {@code history.size()} epochs.
      *
-     * @throws IOException if the file cannot be written; an existing checkpoint is then left as it was
+     * @throws IOException if the file cannot be written, is not a regular file or its directory is
+     *     missing; an existing checkpoint is then left as it was
      */
     public static void save(Path file, Module net, Optimizer optimizer, long seed, List<EpochMetrics> history)
             throws IOException {

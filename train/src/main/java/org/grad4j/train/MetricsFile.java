@@ -14,11 +14,17 @@ import org.grad4j.core.io.AtomicFiles;
  * {@link EpochMetrics#toJson()}). The file is rewritten atomically after each epoch (written to a
  * temporary file, then renamed over the old one), so a crash at any moment leaves the epochs that
  * finished, complete, and never a half-written line.
+ *
+ * <p>The file's directory must exist; it is not created, because a typo in a path should fail at
+ * once rather than create a tree of directories nobody looks in. The path is checked when training
+ * starts ({@link #onTrainingStart}), before the first step, so a bad path costs no epoch. A symbolic
+ * link is written through to its target; a directory, device or FIFO is refused (see
+ * {@link AtomicFiles}).
  */
 public final class MetricsFile implements TrainingListener {
     private final Path file;
 
-    /** Metrics go to {@code file}; its directory is created if needed. */
+    /** Metrics go to {@code file}, in a directory that exists. */
     public MetricsFile(Path file) {
         this.file = file;
     }
@@ -26,6 +32,16 @@ public final class MetricsFile implements TrainingListener {
     /** The file written. */
     public Path file() {
         return file;
+    }
+
+    /**
+     * Checks that the file can be written (see {@link AtomicFiles#prepare}), before the first step.
+     *
+     * @throws UncheckedIOException naming the file and what is wrong with it
+     */
+    @Override
+    public void onTrainingStart(int firstEpoch, int lastEpoch, int batchesPerEpoch) {
+        OutputFiles.prepare("metrics", file);
     }
 
     @Override
@@ -37,7 +53,7 @@ public final class MetricsFile implements TrainingListener {
         try {
             AtomicFiles.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("metrics: cannot write " + file + ": " + e.getMessage(), e);
+            throw OutputFiles.cannotWrite("metrics", file, e);
         }
     }
 

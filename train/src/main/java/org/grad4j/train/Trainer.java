@@ -1,7 +1,6 @@
 package org.grad4j.train;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +73,11 @@ public final class Trainer {
         return this;
     }
 
-    /** Writes a {@link Checkpoint} to {@code file} after every epoch (atomically); returns {@code this}. */
+    /**
+     * Writes a {@link Checkpoint} to {@code file} after every epoch (atomically, see
+     * {@link org.grad4j.core.io.AtomicFiles}); {@link #fit} checks the path before the first step.
+     * Returns {@code this}.
+     */
     public Trainer withCheckpoint(Path file) {
         this.checkpointFile = file;
         return this;
@@ -115,12 +118,18 @@ public final class Trainer {
      * @return the metrics of every epoch, restored ones included
      * @throws TrainingDivergedException if a loss is NaN or infinite
      * @throws IllegalArgumentException if {@code epochs} is not positive
+     * @throws java.io.UncheckedIOException naming the file if the checkpoint cannot be written: before
+     *     the first step when the path is wrong (a missing directory, a directory, a device), else
+     *     after the epoch whose checkpoint failed
      */
     public List<EpochMetrics> fit(DataLoader train, DataLoader test, int epochs) {
         if (epochs < 1) {
             throw new IllegalArgumentException("Trainer: invalid number of epochs " + epochs + " (expected >= 1)");
         }
         int first = history.size() + 1;
+        if (checkpointFile != null) {
+            OutputFiles.prepare("checkpoint", checkpointFile);
+        }
         for (TrainingListener l : listeners) {
             l.onTrainingStart(first, epochs, train.batchCount());
         }
@@ -140,7 +149,7 @@ public final class Trainer {
                 try {
                     Checkpoint.save(checkpointFile, net, optimizer, seed, history);
                 } catch (IOException e) {
-                    throw new UncheckedIOException("checkpoint: cannot write " + checkpointFile + ": " + e.getMessage(), e);
+                    throw OutputFiles.cannotWrite("checkpoint", checkpointFile, e);
                 }
             }
             List<EpochMetrics> soFar = List.copyOf(history);

@@ -16,7 +16,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The chapter's training curves (d2l's {@code Animator}): train loss, train accuracy and test
  * accuracy against the epoch, redrawn after every epoch as {@code <name>.png} and
- * {@code <name>.svg}. Rendering is headless (no display needed); each file is replaced atomically.
+ * {@code <name>.svg}. Rendering is headless (no display needed); each file is replaced atomically
+ * (see {@link AtomicFiles}). The directory must exist; both paths are checked when training starts,
+ * before the first step.
  */
 public final class TrainingPlot implements TrainingListener {
     private final Path directory;
@@ -38,12 +40,23 @@ public final class TrainingPlot implements TrainingListener {
         return directory.resolve(name + ".svg");
     }
 
+    /**
+     * Checks that both files can be written (see {@link AtomicFiles#prepare}), before the first step.
+     *
+     * @throws UncheckedIOException naming the file and what is wrong with it
+     */
+    @Override
+    public void onTrainingStart(int firstEpoch, int lastEpoch, int batchesPerEpoch) {
+        OutputFiles.prepare("plot", png());
+        OutputFiles.prepare("plot", svg());
+    }
+
     @Override
     public void onEpochEnd(EpochMetrics metrics, List<EpochMetrics> history) {
         try {
             write(history);
         } catch (IOException e) {
-            throw new UncheckedIOException("plot: cannot write " + png() + ": " + e.getMessage(), e);
+            throw OutputFiles.cannotWrite("plot", png(), e);
         }
     }
 

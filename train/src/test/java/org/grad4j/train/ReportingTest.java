@@ -84,6 +84,38 @@ class ReportingTest {
     }
 
     @Test
+    void metricsFileDoesNotCreateItsDirectoryAndSaysSoWhenTrainingStarts(@TempDir Path dir) {
+        Path file = dir.resolve("typo").resolve("m.jsonl");
+        MetricsFile m = new MetricsFile(file);
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> m.onTrainingStart(1, 10, 100));
+        assertEquals("metrics: cannot write " + file + ": directory " + file.getParent()
+                + " does not exist (it is not created)", e.getMessage());
+        e = assertThrows(java.io.UncheckedIOException.class, () -> m.onEpochEnd(E1, List.of(E1)));
+        assertEquals("metrics: cannot write " + file + ": directory " + file.getParent()
+                + " does not exist (it is not created)", e.getMessage());
+        assertTrue(!Files.exists(file.getParent()));
+    }
+
+    @Test
+    void metricsFileRefusesADirectoryWhenTrainingStarts(@TempDir Path dir) throws Exception {
+        Path file = Files.createDirectory(dir.resolve("m.jsonl"));
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> new MetricsFile(file).onTrainingStart(1, 10, 100));
+        assertEquals("metrics: cannot write " + file + ": is a directory, expected a regular file", e.getMessage());
+    }
+
+    @Test
+    void plotRefusesABadPathWhenTrainingStarts(@TempDir Path dir) throws Exception {
+        TrainingPlot plot = new TrainingPlot(dir, "curves");
+        Files.createDirectory(plot.svg());
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> plot.onTrainingStart(1, 10, 100));
+        assertEquals("plot: cannot write " + plot.svg() + ": is a directory, expected a regular file", e.getMessage());
+        assertTrue(!Files.exists(plot.png()), "a check writes nothing");
+    }
+
+    @Test
     void badMetricsFileLineIsNamed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("m.jsonl");
         Files.writeString(file, E1.toJson() + "\ngarbage\n");

@@ -141,14 +141,56 @@ class TrainerTest {
                 assertThrows(IllegalArgumentException.class, () -> t.withLabelSmoothing(1.5)).getMessage());
     }
 
+    /** Counts the training batches that ran. */
+    private static final class BatchCounter implements TrainingListener {
+        int batches;
+
+        @Override
+        public void onBatchEnd(int epoch, int batch, int batches, double loss, double accuracy) {
+            this.batches++;
+        }
+    }
+
     @Test
     void checkpointFileIsLeftAsItWasWhenTheDirectoryIsGone(@TempDir Path dir) throws Exception {
         Sequential net = Synthetic.net(345);
         Path missing = dir.resolve("no-such-dir").resolve("ckpt.safetensors");
-        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).withCheckpoint(missing);
+        BatchCounter counter = new BatchCounter();
+        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).withCheckpoint(missing).addListener(counter);
         java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
                 () -> t.fit(trainLoader(), null, 1));
-        assertTrue(e.getMessage().startsWith("checkpoint: cannot write " + missing), e.getMessage());
+        assertEquals("checkpoint: cannot write " + missing + ": directory " + missing.getParent()
+                + " does not exist (it is not created)", e.getMessage());
+        assertEquals(0, counter.batches, "refused before the first step");
         assertTrue(!Files.exists(missing.getParent()));
+    }
+
+    @Test
+    void aCheckpointPathThatIsADirectoryIsRefusedBeforeTheFirstStep(@TempDir Path dir) throws Exception {
+        Sequential net = Synthetic.net(345);
+        Path ckpt = Files.createDirectory(dir.resolve("ckpt.safetensors"));
+        BatchCounter counter = new BatchCounter();
+        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).withCheckpoint(ckpt).addListener(counter);
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> t.fit(trainLoader(), null, 1));
+        assertEquals("checkpoint: cannot write " + ckpt + ": is a directory, expected a regular file", e.getMessage());
+        assertEquals(0, counter.batches);
+        assertTrue(Files.isDirectory(ckpt));
+    }
+
+    @Test
+    void aBadMetricsPathIsFoundBeforeTheFirstStepNotAfterAnEpoch(@TempDir Path dir) throws Exception {
+        Sequential net = Synthetic.net(345);
+        Path notADirectory = Files.writeString(dir.resolve("plain"), "old");
+        Path metrics = notADirectory.resolve("metrics.jsonl");
+        BatchCounter counter = new BatchCounter();
+        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).addListener(counter)
+                .addListener(new MetricsFile(metrics));
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> t.fit(trainLoader(), null, 1));
+        assertEquals("metrics: cannot write " + metrics + ": " + notADirectory + " is a regular file, expected a "
+                + "directory", e.getMessage());
+        assertEquals(0, counter.batches);
+        assertEquals("old", Files.readString(notADirectory));
     }
 }
