@@ -3,12 +3,15 @@ package org.grad4j.examples;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.grad4j.core.io.AtomicFiles;
 import org.grad4j.core.kernels.Kernels;
 import org.grad4j.data.DataLoader;
 import org.grad4j.data.FashionMnist;
@@ -51,6 +54,11 @@ import picocli.CommandLine.Option;
         description = "Trains the BN-LeNet of d2l's Batch Normalization chapter on Fashion-MNIST.",
         sortOptions = false)
 public final class BnLeNet implements Callable<Integer> {
+    /** The checkpoint's file name in {@code --out}. */
+    static final String CHECKPOINT = "checkpoint.safetensors";
+    /** The training curves' base name in {@code --out}. */
+    private static final String PLOT = "bnlenet";
+
     /** Which batch normalization the model uses. */
     public enum Norm {
         /** grad4j's BatchNorm1d/BatchNorm2d (PyTorch semantics). */
@@ -89,14 +97,21 @@ public final class BnLeNet implements Callable<Integer> {
     @Option(names = "--train-limit", paramLabel = "N", description = "use only the first N training images")
     Integer trainLimit;
 
-    @Option(names = "--metrics", paramLabel = "FILE", description = "write per-epoch metrics as JSON lines")
+    @Option(names = "--metrics", paramLabel = "FILE",
+            description = "write per-epoch metrics as JSON lines to FILE (its directory must exist)")
     Path metrics;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "write training curves (PNG, SVG) and a checkpoint here")
+    @Option(names = "--out", paramLabel = "DIR", description = "write training curves (PNG, SVG) and a checkpoint into "
+            + "DIR (created if missing, inside an existing directory); a checkpoint already there is kept unless "
+            + "this run resumes from it or --overwrite is given")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "FILE", description = "continue from a checkpoint")
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "continue from a checkpoint file (DIR/" + CHECKPOINT + " of an earlier --out DIR)")
     Path resume;
+
+    @Option(names = "--overwrite", description = "let this run replace the checkpoint already in --out")
+    boolean overwrite;
 
     @Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
@@ -172,6 +187,8 @@ public final class BnLeNet implements Callable<Integer> {
                     "--resize must be at least 16 for BN-LeNet, got " + size);
         }
 
+        checkOutputPaths();
+
         FashionMnist data = dataDir == null ? source : source.withDirectory(dataDir);
         ImageDataset train = data.load(FashionMnist.Split.TRAIN);
         ImageDataset test = data.load(FashionMnist.Split.TEST);
@@ -197,8 +214,7 @@ public final class BnLeNet implements Callable<Integer> {
             trainer.addListener(new MetricsFile(metrics));
         }
         if (out != null) {
-            java.nio.file.Files.createDirectories(out);
-            trainer.addListener(new TrainingPlot(out, "bnlenet")).withCheckpoint(out.resolve("checkpoint.safetensors"));
+            trainer.addListener(new TrainingPlot(out, PLOT)).withCheckpoint(out.resolve(CHECKPOINT));
         }
         if (resume != null) {
             Checkpoint c = Checkpoint.read(resume);
@@ -241,6 +257,89 @@ public final class BnLeNet implements Callable<Integer> {
                 stdout.println("beta  " + ((ScratchBatchNorm) m).beta().flatten());
                 return;
             }
+        }
+    }
+
+    /**
+     * Checks every path option before any work (loading data, training), so that a typo costs a
+     * second, not an epoch: {@code --resume} must be a checkpoint file; {@code --metrics} and the
+     * checkpoint and curves in {@code --out} must be writable where they are (see
+     * {@link AtomicFiles#prepare}, which also deletes temporaries that killed runs left beside them);
+     * a checkpoint already in {@code --out} is replaced only by a run resumed from it or with
+     * {@code --overwrite}. Creates {@code --out} (one level: a typo should fail, not create a tree).
+     *
+     * @throws IllegalArgumentException naming the option, its value and what is expected
+     * @throws IOException if a path cannot be examined
+     */
+    void checkOutputPaths() throws IOException {
+        if (overwrite && out == null) {
+            throw new IllegalArgumentException("--overwrite replaces the checkpoint in --out, but no --out is given");
+        }
+        if (resume != null) {
+            checkResume();
+        }
+        if (metrics != null) {
+            prepare("--metrics", metrics, metrics);
+        }
+        if (out == null) {
+            return;
+        }
+        Path checkpoint = out.resolve(CHECKPOINT);
+        if (Files.isRegularFile(checkpoint) && !overwrite
+                && !(resume != null && Files.isSameFile(resume, checkpoint))) {
+            throw new IllegalArgumentException("--out " + out + " already holds the checkpoint " + checkpoint
+                    + " of an earlier run; continue it with --resume " + checkpoint + ", or replace it with --overwrite");
+        }
+        if (!Files.isDirectory(out)) {
+            createOut();
+        }
+        prepare("--out", out, checkpoint);
+        prepare("--out", out, out.resolve(PLOT + ".png"));
+        prepare("--out", out, out.resolve(PLOT + ".svg"));
+    }
+
+    private void checkResume() {
+        if (Files.isDirectory(resume)) {
+            Path inside = resume.resolve(CHECKPOINT);
+            throw new IllegalArgumentException("--resume " + resume + ": is a directory, expected a checkpoint file"
+                    + (Files.isRegularFile(inside) ? " such as " + inside : ""));
+        }
+        if (!Files.exists(resume)) {
+            throw new IllegalArgumentException("--resume " + resume + ": no such file, expected a checkpoint file ("
+                    + CHECKPOINT + " in the --out directory of an earlier run)");
+        }
+        if (!Files.isRegularFile(resume)) {
+            throw new IllegalArgumentException("--resume " + resume + ": not a regular file, expected a checkpoint file");
+        }
+    }
+
+    private void createOut() throws IOException {
+        if (Files.exists(out)) {
+            throw new IllegalArgumentException("--out " + out + ": is a file, expected a directory");
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) {
+            throw new IllegalArgumentException("--out " + out + ": " + parent
+                    + (Files.exists(parent) ? " is a file" : " does not exist (it is not created)")
+                    + ", expected a new directory inside an existing one");
+        }
+        try {
+            Files.createDirectory(out);
+        } catch (FileSystemException e) {
+            throw new IllegalArgumentException("--out " + out + ": cannot create a directory in " + parent
+                    + (e.getReason() == null ? "" : " (" + e.getReason() + ")")
+                    + ", expected a directory where files can be written", e);
+        }
+    }
+
+    /** {@link AtomicFiles#prepare} of {@code file}, the value of {@code option} or a file in it. */
+    private static void prepare(String option, Path value, Path file) {
+        try {
+            AtomicFiles.prepare(file);
+        } catch (IOException e) {
+            // The exception names the file: do not name it twice when it is the option's value.
+            boolean isValue = e instanceof FileSystemException && value.toString().equals(((FileSystemException) e).getFile());
+            throw new IllegalArgumentException(option + " " + (isValue ? "" : value + ": ") + e.getMessage(), e);
         }
     }
 

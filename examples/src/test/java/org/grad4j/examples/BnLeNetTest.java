@@ -70,9 +70,7 @@ class BnLeNetTest {
     @Test
     void missingDataIsOneMessageWithExitTwo(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BnLeNet app = new BnLeNet(new PrintStream(out, true, StandardCharsets.UTF_8));
-        app.source = new FashionMnist().withDataVariable(null).withCacheDirectory(dir.resolve("cache"))
-                .withSystemDirectory(dir.resolve("system")).withMirror(URI.create("http://127.0.0.1:9/"));
+        BnLeNet app = withoutData(out, dir);
         Run r = run(app, out, "--data-dir", dir.resolve("mine").toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("bnlenet: "), r.err());
@@ -83,11 +81,176 @@ class BnLeNetTest {
         assertTrue(verbose.err().contains("\tat "), "--verbose prints the trace");
     }
 
+    /** An app whose data can never load: a run that gets past the path checks stops at the data. */
+    private static BnLeNet withoutData(ByteArrayOutputStream out, Path dir) {
+        BnLeNet app = new BnLeNet(new PrintStream(out, true, StandardCharsets.UTF_8));
+        app.source = new FashionMnist().withDataVariable(null).withCacheDirectory(dir.resolve("cache"))
+                .withSystemDirectory(dir.resolve("system")).withMirror(URI.create("http://127.0.0.1:9/"));
+        return app;
+    }
+
+    private static Run runWithoutData(Path dir, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.addAll(List.of("--data-dir", dir.resolve("no-data").toString()));
+        return run(withoutData(out, dir), out, all.toArray(new String[0]));
+    }
+
+    /** Runs {@code args} on an app without data: the paths pass their checks and the data is then missing. */
+    private static void passesThePathChecks(Path dir, String... args) {
+        Run r = runWithoutData(dir, args);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("apt-get install dataset-fashion-mnist"), "stopped at the data: " + r.err());
+    }
+
+    /** The run is refused with exit code 2 and exactly one line, before the data is looked at. */
+    private static void refused(Path dir, String message, String... args) {
+        Run r = runWithoutData(dir, args);
+        assertEquals(2, r.code(), r.err());
+        assertEquals("bnlenet: " + message + "\n", r.err().replace(System.lineSeparator(), "\n"));
+    }
+
+    private static boolean shell(String... command) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void metricsAtADeviceIsRefusedAndTheDeviceStays(@TempDir Path dir) throws Exception {
+        Path full = Path.of("/dev/full");
+        assumeTrue(Files.exists(full) && !Files.isRegularFile(full) && !Files.isDirectory(full), "needs /dev/full");
+        refused(dir, "--metrics /dev/full: is a character device, expected a regular file", "--metrics", "/dev/full");
+        assertTrue(!Files.isRegularFile(full) && Files.exists(full), "/dev/full is still a device");
+    }
+
+    @Test
+    void metricsAtAFifoIsRefused(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("metrics.fifo");
+        assumeTrue(shell("mkfifo", fifo.toString()), "needs mkfifo");
+        refused(dir, "--metrics " + fifo + ": is a FIFO, expected a regular file", "--metrics", fifo.toString());
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo));
+    }
+
+    @Test
+    void metricsThroughASymlinkToADirectoryIsRefusedNamingBoth(@TempDir Path dir) throws Exception {
+        Path target = Files.createDirectory(dir.resolve("d"));
+        Path link = Files.createSymbolicLink(dir.resolve("metrics.jsonl"), Path.of("d"));
+        refused(dir, "--metrics " + link + " -> " + target + ": is a directory, expected a regular file",
+                "--metrics", link.toString());
+    }
+
+    @Test
+    void metricsInAMissingDirectoryIsRefused(@TempDir Path dir) {
+        Path file = dir.resolve("typo").resolve("metrics.jsonl");
+        refused(dir, "--metrics " + file + ": directory " + file.getParent() + " does not exist (it is not created)",
+                "--metrics", file.toString());
+    }
+
+    @Test
+    void outAtAFileIsRefused(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("out"), "keep");
+        refused(dir, "--out " + file + ": is a file, expected a directory", "--out", file.toString());
+        assertEquals("keep", Files.readString(file));
+    }
+
+    @Test
+    void outInAMissingDirectoryIsRefused(@TempDir Path dir) {
+        Path out = dir.resolve("typo").resolve("out");
+        refused(dir, "--out " + out + ": " + out.getParent() + " does not exist (it is not created), expected a new "
+                + "directory inside an existing one", "--out", out.toString());
+        assertTrue(!Files.exists(out.getParent()));
+    }
+
+    @Test
+    void outUnderProcIsRefused(@TempDir Path dir) {
+        assumeTrue(Files.isDirectory(Path.of("/proc")), "needs /proc");
+        // As root, permission bits are no test: /proc takes neither a directory nor a file.
+        refused(dir, "--out /proc/grad4j-out: cannot create a directory in /proc, expected a directory where files "
+                + "can be written", "--out", "/proc/grad4j-out");
+        refused(dir, "--out /proc: /proc/checkpoint.safetensors: cannot create a file in /proc (No such file or "
+                + "directory)", "--out", "/proc");
+    }
+
+    @Test
+    void resumeOfAMissingFileIsRefused(@TempDir Path dir) {
+        Path missing = dir.resolve("checkpoint.safetensors");
+        refused(dir, "--resume " + missing + ": no such file, expected a checkpoint file (checkpoint.safetensors in "
+                + "the --out directory of an earlier run)", "--resume", missing.toString());
+    }
+
+    @Test
+    void resumeOfADirectoryIsRefusedAndNamesTheCheckpointInIt(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectory(dir.resolve("out"));
+        refused(dir, "--resume " + out + ": is a directory, expected a checkpoint file", "--resume", out.toString());
+        Path checkpoint = Files.writeString(out.resolve("checkpoint.safetensors"), "keep");
+        refused(dir, "--resume " + out + ": is a directory, expected a checkpoint file such as " + checkpoint,
+                "--resume", out.toString());
+    }
+
+    @Test
+    void overwriteWithoutOutIsRefused(@TempDir Path dir) {
+        refused(dir, "--overwrite replaces the checkpoint in --out, but no --out is given", "--overwrite");
+    }
+
+    @Test
+    void aFreshRunKeepsTheCheckpointInOutUnlessResumedFromItOrOverwriting(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectory(dir.resolve("out"));
+        Path checkpoint = Files.writeString(out.resolve("checkpoint.safetensors"), "keep");
+        refused(dir, "--out " + out + " already holds the checkpoint " + checkpoint + " of an earlier run; continue "
+                + "it with --resume " + checkpoint + ", or replace it with --overwrite", "--out", out.toString());
+        Path other = Files.writeString(dir.resolve("other.safetensors"), "other");
+        refused(dir, "--out " + out + " already holds the checkpoint " + checkpoint + " of an earlier run; continue "
+                + "it with --resume " + checkpoint + ", or replace it with --overwrite",
+                "--out", out.toString(), "--resume", other.toString());
+        passesThePathChecks(dir, "--out", out.toString(), "--overwrite");
+        passesThePathChecks(dir, "--out", out.toString(), "--resume", checkpoint.toString());
+        assertEquals("keep", Files.readString(checkpoint));
+    }
+
+    @Test
+    void outIsCreatedOneLevelDeep(@TempDir Path dir) {
+        Path out = dir.resolve("out");
+        passesThePathChecks(dir, "--out", out.toString());
+        assertTrue(Files.isDirectory(out));
+    }
+
+    @Test
+    void temporariesOfKilledRunsAreDeletedAtTheStartAndNothingElse(@TempDir Path dir) throws Exception {
+        Process done = new ProcessBuilder("true").start();
+        assumeTrue(done.waitFor() == 0, "needs a process that has exited");
+        long dead = done.pid();
+        Path out = Files.createDirectory(dir.resolve("out"));
+        List<Path> leftovers = List.of(out.resolve("checkpoint.safetensors." + dead + ".k3x9.tmp"),
+                out.resolve("bnlenet.png." + dead + ".a1.tmp"), dir.resolve("metrics.jsonl." + dead + ".zz.tmp"));
+        List<Path> others = List.of(out.resolve("checkpoint.safetensors.k3x9.tmp"), out.resolve("notes.tmp"),
+                dir.resolve("metrics.jsonl"));
+        for (Path p : leftovers) {
+            Files.writeString(p, "half a file");
+        }
+        for (Path p : others) {
+            Files.writeString(p, "not ours");
+        }
+        passesThePathChecks(dir, "--out", out.toString(), "--metrics", dir.resolve("metrics.jsonl").toString());
+        for (Path p : leftovers) {
+            assertTrue(!Files.exists(p), p + " deleted");
+        }
+        for (Path p : others) {
+            assertEquals("not ours", Files.readString(p), p + " kept");
+        }
+    }
+
     @Test
     void helpExitsWithZero() {
         Run r = run("--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("--batch-size") && r.out().contains("--resume"), r.out());
+        assertTrue(r.out().contains("--overwrite") && r.out().contains("let this run replace the checkpoint already "
+                + "in --out"), r.out());
     }
 
     @Test
