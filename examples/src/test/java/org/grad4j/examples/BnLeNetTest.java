@@ -256,7 +256,9 @@ class BnLeNetTest {
     @Test
     void trainsOnRealDataAndResumes(@TempDir Path dir) throws Exception {
         assumeTrue(REAL_DATA, "needs /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)");
-        Path metrics = dir.resolve("metrics.jsonl");
+        // Through a dangling relative link: the run creates the link's target and keeps the link.
+        Path metrics = Files.createSymbolicLink(dir.resolve("metrics.jsonl"), Path.of("kept", "metrics.jsonl"));
+        Files.createDirectory(dir.resolve("kept"));
         Path outDir = dir.resolve("out");
         // lr 0.3: 64 steps are too few for eval-mode running statistics to settle at the chapter's lr 1.0.
         Run r = run("--epochs", "2", "--train-limit", "2000", "--batch-size", "64", "--lr", "0.3", "--metrics",
@@ -273,13 +275,21 @@ class BnLeNetTest {
         assertTrue(m.get(1).trainAccuracy() > 0.6, "far above chance (0.1): " + m);
         assertTrue(m.get(1).testAccuracy() > 0.4, "far above chance (0.1): " + m);
         assertTrue(Files.size(outDir.resolve("bnlenet.png")) > 0 && Files.size(outDir.resolve("bnlenet.svg")) > 0);
+        assertTrue(Files.isSymbolicLink(metrics) && Files.isRegularFile(dir.resolve("kept").resolve("metrics.jsonl")));
 
+        // Resumed from the checkpoint in --out, the run may write into the same --out: it continues it.
         Run resumed = run("--epochs", "3", "--train-limit", "2000", "--batch-size", "64", "--lr", "0.3", "--metrics",
-                metrics.toString(), "--resume", outDir.resolve("checkpoint.safetensors").toString());
+                metrics.toString(), "--resume", outDir.resolve("checkpoint.safetensors").toString(),
+                "--out", outDir.toString());
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.out().contains("resumed from " + outDir.resolve("checkpoint.safetensors")
                 + " after epoch 2"), resumed.out());
         assertTrue(resumed.out().contains("epoch 3  loss"), resumed.out());
         assertEquals(3, MetricsFile.read(metrics).size());
+        assertEquals(3, org.grad4j.train.Checkpoint.read(outDir.resolve("checkpoint.safetensors")).epoch());
+        try (var files = Files.list(outDir)) {
+            assertEquals(List.of("bnlenet.png", "bnlenet.svg", "checkpoint.safetensors"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary left");
+        }
     }
 }
