@@ -75,7 +75,7 @@ final class Convolution {
         Tape.Backward backward = (gy, gi) -> ConvKernels.backward(x.data, g, f, weight.data, gy, gi[0], gi[1],
                 bias == null ? null : gi[2]);
         return bias == null
-                ? Tape.record("conv2d", out, backward, x, weight)
-                : Tape.record("conv2d", out, backward, x, weight, bias);
+                ? Tape.recordOp("conv2d", out, backward, x, weight)
+                : Tape.recordOp("conv2d", out, backward, x, weight, bias);
     }
 }

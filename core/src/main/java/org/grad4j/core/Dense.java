@@ -67,7 +67,7 @@ final class Dense {
             }
         };
         return bias == null
-                ? Tape.record("linear", result, backward, x, weight)
-                : Tape.record("linear", result, backward, x, weight, bias);
+                ? Tape.recordOp("linear", result, backward, x, weight)
+                : Tape.recordOp("linear", result, backward, x, weight, bias);
     }
 }

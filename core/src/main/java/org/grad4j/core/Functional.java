@@ -298,6 +298,22 @@ public final class Functional {
     }
 
     /**
+     * Softmax along {@code dim}, as {@code torch.softmax}: {@code y = exp(x) / sum(exp(x))} along
+     * that dimension, computed as {@code exp(logSoftmax(x))} so that it is finite for any finite
+     * input and each slice sums to 1. Backward {@code dx = y * (dy - sum(dy * y))} along the
+     * dimension.
+     *
+     * @param x any shape
+     * @param dim the dimension; negative counts from the end
+     * @return {@code y}, the shape of {@code x}
+     * @throws IllegalArgumentException if {@code dim} is out of range
+     */
+    public static Tensor softmax(Tensor x, int dim) {
+        Objects.requireNonNull(x, "softmax: x is null");
+        return Losses.softmax(x, dim);
+    }
+
+    /**
      * Log-softmax along {@code dim}, as {@code torch.log_softmax}:
      * {@code y = x - logsumexp(x)} along that dimension, computed as
      * {@code x - max - log(sum(exp(x - max)))} so that it is finite for any finite input. Backward

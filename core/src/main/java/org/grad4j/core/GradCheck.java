@@ -8,7 +8,7 @@ import java.util.function.Function;
 /**
  * Checks the gradients autograd computes for a function against central finite differences.
  * It ships in the main jar so that anyone writing a new op can check it the way grad4j checks its
- * own.
+ * own: a user op recorded with {@link Tape#recordOp} is checked like a built-in one.
  *
  * <p>For {@code y = f(inputs)} and a random upstream gradient {@code u} (so that a backward that
  * ignores its upstream gradient fails), the scalar {@code L = sum(u * y)} is differentiated two
@@ -16,7 +16,10 @@ import java.util.function.Function;
  * <ul>
  *   <li>analytically, by recording {@code f} on a {@link Tape} and calling {@code y.backward(u)};
  *   <li>numerically, as {@code (L(x + h) - L(x - h)) / 2h} per element, with {@code L} summed in
- *       double and {@code h} the step actually representable in float32 at that element.
+ *       double and {@code h} the step actually representable in float32 at that element. These
+ *       evaluations of {@code f} run under {@link Tape#noGrad()}: nothing is recorded, so an op
+ *       whose forward pass differs when it records (one that saves state for backward only when
+ *       {@link Tape#willRecord} says so) is checked on both paths.
  * </ul>
  * Then {@code f} is recorded twice on one tape and both results are backpropagated together, on
  * top of the gradients already there: every gradient must become three times the first one. That

@@ -3,60 +3,105 @@ package org.grad4j.core;
 import java.util.Arrays;
 import org.grad4j.core.kernels.Gemm;
 
-/** Matrix product, transpose and reshape. */
+/** Matrix products (batched too) and reshaping views. */
 final class Linalg {
     private Linalg() {
     }
 
+    /**
+     * {@code [*, m, k] x [*, k, n] -> [*, m, n]}: one matrix product per batch, the batch
+     * dimensions broadcasting (torch.matmul for operands of rank 2 and more).
+     */
     static Tensor matmul(Tensor a, Tensor b) {
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw new IllegalArgumentException("matmul: expected 2-D tensors, got " + a.shape + " and " + b.shape);
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("matmul: expected tensors of at least 2 dimensions, got " + a.shape
+                    + " and " + b.shape);
         }
-        int m = a.dim(0);
-        int k = a.dim(1);
-        int n = b.dim(1);
-        if (b.dim(0) != k) {
+        int m = a.dim(-2);
+        int k = a.dim(-1);
+        int n = b.dim(-1);
+        if (b.dim(-2) != k) {
             throw new IllegalArgumentException("matmul: shapes " + a.shape + " and " + b.shape
-                    + " cannot be multiplied (" + k + " != " + b.dim(0) + ")");
+                    + " cannot be multiplied (" + k + " != " + b.dim(-2) + ")");
         }
-        float[] c = new float[m * n];
-        Gemm.gemm(false, false, m, n, k, a.data, b.data, c, false);
-        Tensor y = Tensor.fresh(c, Shape.of(m, n));
-        return Tape.record("matmul", y, (g, gi) -> {
-            // C = A B: dA = dC B^T, dB = A^T dC.
-            if (gi[0] != null) {
-                Gemm.gemm(false, true, m, k, n, g, b.data, gi[0], true);
-            }
-            if (gi[1] != null) {
-                Gemm.gemm(true, false, k, n, m, a.data, g, gi[1], true);
+        if (a.rank() == 2 && b.rank() == 2) {
+            float[] c = new float[m * n];
+            Gemm.gemm(false, false, m, n, k, a.data, b.data, c, false);
+            return Tape.recordOp("matmul", Tensor.fresh(c, Shape.of(m, n)), (g, gi) -> {
+                // C = A B: dA = dC B^T, dB = A^T dC.
+                if (gi[0] != null) {
+                    Gemm.gemm(false, true, m, k, n, g, b.data, gi[0], true);
+                }
+                if (gi[1] != null) {
+                    Gemm.gemm(true, false, k, n, m, a.data, g, gi[1], true);
+                }
+            }, a, b);
+        }
+        Shape aBatch = batchShape(a);
+        Shape bBatch = batchShape(b);
+        Shape batch = Shape.broadcast("matmul", aBatch, bBatch);
+        int[] aAt = batchOffsets(aBatch, batch, m * k);
+        int[] bAt = batchOffsets(bBatch, batch, k * n);
+        int count = batch.size();
+        int[] cd = Arrays.copyOf(batch.dimsView(), batch.rank() + 2);
+        cd[cd.length - 2] = m;
+        cd[cd.length - 1] = n;
+        float[] c = new float[count * m * n];
+        float[] cb = new float[m * n];
+        for (int t = 0; t < count; t++) {
+            // Gemm reads matrices at offset 0: each batch is copied out and its product back.
+            float[] ab = Arrays.copyOfRange(a.data, aAt[t], aAt[t] + m * k);
+            float[] bb = Arrays.copyOfRange(b.data, bAt[t], bAt[t] + k * n);
+            Gemm.gemm(false, false, m, n, k, ab, bb, cb, false);
+            System.arraycopy(cb, 0, c, t * m * n, m * n);
+        }
+        return Tape.recordOp("matmul", Tensor.fresh(c, Shape.of(cd)), (g, gi) -> {
+            float[] gb = new float[m * n];
+            float[] da = new float[m * k];
+            float[] db = new float[k * n];
+            for (int t = 0; t < count; t++) {
+                System.arraycopy(g, t * m * n, gb, 0, m * n);
+                // Per batch as in 2-D; a batch that was broadcast gets the sum over its copies.
+                if (gi[0] != null) {
+                    float[] bb = Arrays.copyOfRange(b.data, bAt[t], bAt[t] + k * n);
+                    Gemm.gemm(false, true, m, k, n, gb, bb, da, false);
+                    addAt(da, gi[0], aAt[t]);
+                }
+                if (gi[1] != null) {
+                    float[] ab = Arrays.copyOfRange(a.data, aAt[t], aAt[t] + m * k);
+                    Gemm.gemm(true, false, k, n, m, ab, gb, db, false);
+                    addAt(db, gi[1], bAt[t]);
+                }
             }
         }, a, b);
     }
 
-    static Tensor transpose(Tensor x) {
-        if (x.rank() != 2) {
-            throw new IllegalArgumentException("transpose: expected a 2-D tensor, got " + x.shape);
-        }
-        int rows = x.dim(0);
-        int cols = x.dim(1);
-        float[] out = new float[x.size()];
-        transposeInto(x.data, rows, cols, out);
-        Tensor y = Tensor.fresh(out, Shape.of(cols, rows));
-        return Tape.record("transpose", y, (g, gi) -> {
-            float[] t = new float[g.length];
-            transposeInto(g, cols, rows, t);
-            float[] gx = gi[0];
-            for (int i = 0; i < t.length; i++) {
-                gx[i] += t[i];
-            }
-        }, x);
+    /** All but the last two dimensions. */
+    private static Shape batchShape(Tensor x) {
+        int[] d = x.shape.dimsView();
+        return Shape.of(Arrays.copyOf(d, d.length - 2));
     }
 
-    private static void transposeInto(float[] src, int rows, int cols, float[] dst) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                dst[c * rows + r] = src[r * cols + c];
+    /** For each batch of {@code to}, the offset of its matrix in an operand with batch shape {@code from}. */
+    private static int[] batchOffsets(Shape from, Shape to, int matrix) {
+        int[] strides = from.broadcastStrides(to);
+        int[] dims = to.dimsView();
+        int[] at = new int[to.size()];
+        for (int t = 0; t < at.length; t++) {
+            int rest = t;
+            int off = 0;
+            for (int d = dims.length - 1; d >= 0; d--) {
+                off += (rest % dims[d]) * strides[d];
+                rest /= dims[d];
             }
+            at[t] = off * matrix;
+        }
+        return at;
+    }
+
+    private static void addAt(float[] src, float[] dst, int at) {
+        for (int i = 0; i < src.length; i++) {
+            dst[at + i] += src[i];
         }
     }
 
@@ -87,8 +132,13 @@ final class Linalg {
             throw new IllegalArgumentException("reshape: shape " + Arrays.toString(dims)
                     + " is invalid for input of size " + x.size());
         }
-        Tensor y = new Tensor(x.data, Shape.of(d), x.version);
-        return Tape.record("reshape", y, (g, gi) -> {
+        return view("reshape", x, Shape.of(d));
+    }
+
+    /** A view of {@code x} with another shape of the same size, sharing its values and version counter. */
+    static Tensor view(String op, Tensor x, Shape shape) {
+        Tensor y = new Tensor(x.data, shape, x.version);
+        return Tape.recordOp(op, y, (g, gi) -> {
             float[] gx = gi[0];
             for (int i = 0; i < gx.length; i++) {
                 gx[i] += g[i];

@@ -2,7 +2,7 @@ package org.grad4j.core;
 
 import org.grad4j.core.kernels.SoftmaxKernels;
 
-/** Cross-entropy from logits and log-softmax, stable through log-sum-exp. */
+/** Cross-entropy from logits, softmax and log-softmax, stable through log-sum-exp. */
 final class Losses {
     private Losses() {
     }
@@ -36,7 +36,7 @@ final class Losses {
         int[] lab = labels.clone();
         double[] loss = new double[n];
         // The probabilities are only needed by backward: skip them when nothing records.
-        float[] softmax = Tape.recorderFor(logits) == null ? null : new float[n * c];
+        float[] softmax = Tape.willRecord(logits) ? new float[n * c] : null;
         SoftmaxKernels.crossEntropy(logits.data, n, c, lab, smoothing, loss, softmax);
         Tensor out;
         if (reduction == Functional.Reduction.NONE) {
@@ -53,7 +53,7 @@ final class Losses {
             // A mean over no rows is 0/0 = NaN, as in PyTorch.
             out = Tensor.scalar((float) (reduction == Functional.Reduction.MEAN ? s / n : s));
         }
-        return Tape.record(op, out, (g, gi) -> {
+        return Tape.recordOp(op, out, (g, gi) -> {
             float[] scale = new float[n];
             for (int i = 0; i < n; i++) {
                 scale[i] = reduction == Functional.Reduction.NONE ? g[i]
@@ -65,6 +65,48 @@ final class Losses {
 
     static Tensor logSoftmax(Tensor x, int dim) {
         String op = "logSoftmax";
+        Rows r = rows(op, x, dim);
+        float[] y = new float[x.size()];
+        SoftmaxKernels.logSoftmax(x.data, r.outer, r.len, r.inner, y);
+        Tensor out = Tensor.fresh(y, x.shape);
+        return Tape.recordOp(op, out, (g, gi) -> SoftmaxKernels.logSoftmaxBackward(y, g, r.outer, r.len, r.inner,
+                gi[0]), x);
+    }
+
+    /** {@code exp(logSoftmax(x))}, so it shares the stable log-sum-exp. */
+    static Tensor softmax(Tensor x, int dim) {
+        String op = "softmax";
+        Rows r = rows(op, x, dim);
+        float[] y = new float[x.size()];
+        SoftmaxKernels.logSoftmax(x.data, r.outer, r.len, r.inner, y);
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (float) Math.exp(y[i]);
+        }
+        return Tape.recordOp(op, Tensor.fresh(y, x.shape), (g, gi) -> {
+            // dx = y (dy - sum(dy y)) along the dimension
+            float[] gx = gi[0];
+            for (int o = 0; o < r.outer; o++) {
+                for (int j = 0; j < r.inner; j++) {
+                    int base = o * r.len * r.inner + j;
+                    double dot = 0;
+                    for (int i = 0; i < r.len; i++) {
+                        int at = base + i * r.inner;
+                        dot += (double) g[at] * y[at];
+                    }
+                    for (int i = 0; i < r.len; i++) {
+                        int at = base + i * r.inner;
+                        gx[at] += y[at] * (float) (g[at] - dot);
+                    }
+                }
+            }
+        }, x);
+    }
+
+    /** A tensor seen as {@code [outer, len, inner]} around dimension {@code dim}. */
+    private record Rows(int outer, int len, int inner) {
+    }
+
+    private static Rows rows(String op, Tensor x, int dim) {
         int[] d = x.shape.dimsView();
         int outer = 1;
         int len = 1;
@@ -85,12 +127,6 @@ final class Losses {
                 inner *= d[i];
             }
         }
-        float[] y = new float[x.size()];
-        int o = outer;
-        int l = len;
-        int in = inner;
-        SoftmaxKernels.logSoftmax(x.data, o, l, in, y);
-        Tensor out = Tensor.fresh(y, x.shape);
-        return Tape.record(op, out, (g, gi) -> SoftmaxKernels.logSoftmaxBackward(y, g, o, l, in, gi[0]), x);
+        return new Rows(outer, len, inner);
     }
 }

@@ -83,7 +83,7 @@ final class Normalization {
             inputs[ib] = beta;
         }
         float[] gammaData = data(gamma);
-        return Tape.recordAssigning(op, out, (g, gi, assign) -> NormKernels.backward(x.data, g, n, c, s, mean,
+        return Tape.recordAssigningOp(op, out, (g, gi, assign) -> NormKernels.backward(x.data, g, n, c, s, mean,
                 invstd, gammaData, training, gi[0], ig < 0 ? null : gi[ig], ib < 0 ? null : gi[ib], assign), inputs);
     }
 
@@ -160,7 +160,7 @@ final class Normalization {
         if (bias != null) {
             inputs[ib] = bias;
         }
-        return Tape.record(op, out, (g, gi) -> layerNormBackward(xs, g, rows, d, mean, rstd, wd, gi[0],
+        return Tape.recordOp(op, out, (g, gi) -> layerNormBackward(xs, g, rows, d, mean, rstd, wd, gi[0],
                 iw < 0 ? null : gi[iw], ib < 0 ? null : gi[ib]), inputs);
     }
 

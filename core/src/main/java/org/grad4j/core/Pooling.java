@@ -11,20 +11,20 @@ final class Pooling {
         String op = "maxPool2d";
         Window win = check(op, x, kernel, stride, padding);
         float[] y = new float[win.planes() * win.oh() * win.ow()];
-        boolean recording = Tape.recorderFor(x) != null;
+        boolean recording = Tape.willRecord(x);
         if (kernel == 2 && stride == 2 && padding == 0) {
             // The common case has its own kernels; the chosen element is saved as its window
             // offset, and only when backward will need it.
             float[] where = recording ? new float[y.length] : null;
             PoolKernels.maxForward2x2(x.data, win.planes(), win.h(), win.w(), y, where);
-            return Tape.recordAssigning(op, win.output(x, y), (g, gi, assign) -> PoolKernels.maxBackward2x2(g, where,
+            return Tape.recordAssigningOp(op, win.output(x, y), (g, gi, assign) -> PoolKernels.maxBackward2x2(g, where,
                     win.planes(), win.h(), win.w(), gi[0], assign), x);
         }
         // The argmax is only needed by backward: skip it when nothing records.
         int[] argmax = recording ? new int[y.length] : null;
         PoolKernels.maxForward(x.data, win.planes(), win.h(), win.w(), kernel, stride, padding, win.oh(), win.ow(),
                 y, argmax);
-        return Tape.record(op, win.output(x, y),
+        return Tape.recordOp(op, win.output(x, y),
                 (g, gi) -> PoolKernels.maxBackward(g, argmax, gi[0], win.planes(), win.oh() * win.ow()), x);
     }
 
@@ -34,7 +34,7 @@ final class Pooling {
         float[] y = new float[win.planes() * win.oh() * win.ow()];
         PoolKernels.avgForward(x.data, win.planes(), win.h(), win.w(), kernel, stride, padding, win.oh(), win.ow(),
                 y);
-        return Tape.record(op, win.output(x, y), (g, gi) -> PoolKernels.avgBackward(g, win.planes(), win.h(),
+        return Tape.recordOp(op, win.output(x, y), (g, gi) -> PoolKernels.avgBackward(g, win.planes(), win.h(),
                 win.w(), kernel, stride, padding, win.oh(), win.ow(), gi[0]), x);
     }
 

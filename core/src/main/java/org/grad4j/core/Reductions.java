@@ -3,7 +3,7 @@ package org.grad4j.core;
 import java.util.Arrays;
 
 /**
- * Sum, mean and variance over any set of dimensions, and max/argmax along one. Sums are
+ * Sum, mean and variance over any set of dimensions, and max, argmax and argmin along one. Sums are
  * accumulated in double so that a reduction over a million float32 values stays accurate to
  * float32's precision.
  */
@@ -74,7 +74,7 @@ final class Reductions {
         }
         Tensor y = Tensor.fresh(out, os);
         double[] center = mean;
-        return Tape.record(kind.op, y, (g, gi) -> {
+        return Tape.recordOp(kind.op, y, (g, gi) -> {
             if (center == null) {
                 spread(g, ks, gi[0], x.shape, (float) (1.0 / divisor));
             } else {
@@ -157,27 +157,44 @@ final class Reductions {
         }
     }
 
-    /** Max values or their indices along one dimension. */
-    static Tensor max(Tensor x, int dim, boolean keepdim, boolean indices) {
-        String op = indices ? "argmax" : "max";
-        int d = x.shape.axis(dim, op);
+    /** The maximum along one dimension; the gradient goes to the element {@link #argExtremum} picks. */
+    static Tensor max(Tensor x, int dim, boolean keepdim) {
+        int d = x.shape.axis(dim, "max");
+        int[] arg = argExtremum("max", x, d, 1);
+        int[] dims = x.shape.dimsView();
+        int n = dims[d];
+        int inner = Layout.product(dims, d + 1, dims.length);
+        float[] out = new float[arg.length];
+        for (int k = 0; k < arg.length; k++) {
+            out[k] = x.data[(k / inner * n + arg[k]) * inner + k % inner];
+        }
+        boolean[] reduce = new boolean[dims.length];
+        reduce[d] = true;
+        return Tape.recordOp("max", Tensor.fresh(out, x.shape.reduced(reduce, keepdim)), (g, gi) -> {
+            // Only the chosen element affected the output: route the gradient to it.
+            float[] gx = gi[0];
+            for (int k = 0; k < arg.length; k++) {
+                gx[(k / inner * n + arg[k]) * inner + k % inner] += g[k];
+            }
+        }, x);
+    }
+
+    /**
+     * The index along dimension {@code d} of the largest ({@code sign = 1}) or smallest
+     * ({@code -1}) element of every slice, in row-major order of the other dimensions; the first
+     * on ties. NaN wins over any number, as in PyTorch.
+     */
+    static int[] argExtremum(String op, Tensor x, int d, int sign) {
         int[] dims = x.shape.dimsView();
         int n = dims[d];
         if (n == 0) {
             throw new IllegalArgumentException(op + ": dimension " + d + " of shape " + x.shape
-                    + " is empty; the maximum is undefined");
+                    + " is empty; the " + (sign > 0 ? "maximum" : "minimum") + " is undefined");
         }
-        boolean[] reduce = new boolean[dims.length];
-        reduce[d] = true;
-        Shape os = x.shape.reduced(reduce, keepdim);
-        int inner = 1;
-        for (int i = d + 1; i < dims.length; i++) {
-            inner *= dims[i];
-        }
-        int outer = x.size() / (n * inner);
+        int inner = Layout.product(dims, d + 1, dims.length);
+        int outer = Layout.product(dims, 0, d);
         float[] xs = x.data;
         int[] arg = new int[outer * inner];
-        float[] out = new float[outer * inner];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < inner; j++) {
                 int base = o * n * inner + j;
@@ -185,29 +202,14 @@ final class Reductions {
                 float bv = xs[base];
                 for (int i = 1; i < n && bv == bv; i++) {
                     float v = xs[base + i * inner];
-                    if (v > bv || v != v) {
+                    if ((sign > 0 ? v > bv : v < bv) || v != v) {
                         bv = v;
                         best = i;
                     }
                 }
                 arg[o * inner + j] = best;
-                out[o * inner + j] = indices ? best : bv;
             }
         }
-        Tensor y = Tensor.fresh(out, os);
-        if (indices) {
-            return y;
-        }
-        int span = n * inner;
-        int stride = inner;
-        return Tape.record(op, y, (g, gi) -> {
-            // Only the chosen element affected the output: route the gradient to it.
-            float[] gx = gi[0];
-            for (int k = 0; k < arg.length; k++) {
-                int o = k / stride;
-                int j = k % stride;
-                gx[o * span + j + arg[k] * stride] += g[k];
-            }
-        }, x);
+        return arg;
     }
 }

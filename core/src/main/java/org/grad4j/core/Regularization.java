@@ -33,7 +33,7 @@ final class Regularization {
             y[i] = xs[i] * mask[i];
         }
         Tensor out = Tensor.fresh(y, x.shape);
-        return Tape.record("dropout", out, (g, gi) -> {
+        return Tape.recordOp("dropout", out, (g, gi) -> {
             float[] gx = gi[0];
             for (int i = 0; i < gx.length; i++) {
                 gx[i] += g[i] * mask[i];

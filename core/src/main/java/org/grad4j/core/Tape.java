@@ -35,13 +35,19 @@ public final class Tape implements AutoCloseable {
     private static final ThreadLocal<boolean[]> GRAD_ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
     private static final ThreadLocal<GradientPool> GRADIENTS = ThreadLocal.withInitial(GradientPool::new);
 
-    /** Adds the gradient of one op's inputs given the gradient of its output. */
+    /**
+     * The backward half of an op: adds the gradient of the op's inputs given the gradient of its
+     * output. It is a closure written next to the forward computation, and captures what it needs
+     * from it (the inputs' values, the output, saved intermediates), the way
+     * {@code torch.autograd.Function} keeps them on its {@code ctx}. See {@link #recordOp}.
+     */
     @FunctionalInterface
-    interface Backward {
+    public interface Backward {
         /**
-         * @param gradOut d loss / d output, read only
-         * @param gradIn one buffer per input, to be added into ({@code +=}); {@code null} for inputs
-         *     that need no gradient. Two entries may be the same array when an input is repeated.
+         * @param gradOut d loss / d output, in the output's row-major order; read only
+         * @param gradIn one buffer per input, in the order the inputs were recorded, each the size
+         *     of its input and to be added into ({@code +=}); {@code null} for an input that needs
+         *     no gradient. Two entries may be the same array when an input is repeated.
          */
         void apply(float[] gradOut, float[][] gradIn);
     }
@@ -49,10 +55,11 @@ public final class Tape implements AutoCloseable {
     /**
      * A {@link Backward} that can also write its first input's gradient instead of adding to it.
      * The tape asks for that when this op is the first to contribute to that gradient, so that the
-     * buffer need not be zeroed first (a pass over memory as large as the op's own).
+     * buffer need not be zeroed first (a pass over memory as large as the op's own). See
+     * {@link #recordAssigningOp}.
      */
     @FunctionalInterface
-    interface AssigningBackward {
+    public interface AssigningBackward {
         /**
          * As {@link Backward#apply}; when {@code assign0} is true, {@code gradIn[0]} holds garbage
          * and must be written entirely, as if it held zeros and were added into.
@@ -176,13 +183,50 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * Records {@code output = op(inputs)} if needed; returns {@code output}. Ops call this after
-     * computing their forward result.
+     * Whether an op with these inputs would be recorded now: a tape records on this thread, grad
+     * mode is on and one of them requires a gradient. An op asks this to skip saving what only its
+     * backward needs (max pooling's argmax, cross-entropy's probabilities).
      */
-    static Tensor record(String op, Tensor output, Backward backward, Tensor... inputs) {
+    public static boolean willRecord(Tensor... inputs) {
+        return recorderFor(inputs) != null;
+    }
+
+    /**
+     * Records the op {@code output = name(inputs)} with its backward, if {@link #willRecord} says
+     * so, and returns {@code output}. This is how every differentiable op of grad4j is written,
+     * and how a user defines one (the role of {@code torch.autograd.Function}): compute the
+     * forward result into a new tensor, then record it with the backward as a closure beside it.
+     *
+     * <pre>{@code
+     * static Tensor cube(Tensor x) {
+     *     float[] xs = x.toArray();
+     *     float[] y = new float[xs.length];
+     *     for (int i = 0; i < y.length; i++) {
+     *         y[i] = xs[i] * xs[i] * xs[i];
+     *     }
+     *     return Tape.recordOp("cube", Tensor.wrap(y, x.shape()), (gy, gx) -> {
+     *         for (int i = 0; i < y.length; i++) {
+     *             gx[0][i] += 3 * xs[i] * xs[i] * gy[i];   // d x^3 / dx = 3 x^2
+     *         }
+     *     }, x);
+     * }
+     * }</pre>
+     *
+     * <p>Rules: {@code output} must be a new tensor (not an input or a view of one); the backward
+     * adds into {@code gradIn} and never keeps it; the inputs and the output must not change
+     * between forward and backward (the tape checks their version counters and fails backward
+     * otherwise). {@link GradCheck} checks such an op as it checks the built-in ones.
+     *
+     * @param name the op's name, shown in {@code toString()} ({@code grad_fn=<cube>}) and in errors
+     * @param output the forward result
+     * @param backward adds the inputs' gradients given the output's
+     * @param inputs every tensor the output depends on differentiably, in the order of {@code gradIn}
+     * @return {@code output}
+     */
+    public static Tensor recordOp(String name, Tensor output, Backward backward, Tensor... inputs) {
         Tape tape = recorderFor(inputs);
         if (tape != null) {
-            Entry e = new Entry(tape, tape.entries.size(), op, inputs, output, backward);
+            Entry e = new Entry(tape, tape.entries.size(), name, inputs, output, backward);
             tape.entries.add(e);
             output.markRecorded(e);
         }
@@ -190,11 +234,15 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * {@link #record} for an op whose backward can write its first input's gradient instead of
-     * adding to it (see {@link AssigningBackward}).
+     * {@link #recordOp} for an op whose backward can write its first input's gradient instead of
+     * adding to it (see {@link AssigningBackward}); the tape then skips zeroing that buffer.
+     * Writing must give the bits of adding into zeros.
+     *
+     * @return {@code output}
      */
-    static Tensor recordAssigning(String op, Tensor output, AssigningBackward backward, Tensor... inputs) {
-        Tensor out = record(op, output, (g, gi) -> backward.apply(g, gi, false), inputs);
+    public static Tensor recordAssigningOp(String name, Tensor output, AssigningBackward backward,
+                                           Tensor... inputs) {
+        Tensor out = recordOp(name, output, (g, gi) -> backward.apply(g, gi, false), inputs);
         Entry e = out.producer;
         if (e != null && e.output == out) {
             e.assigning = backward;

@@ -1,6 +1,7 @@
 package org.grad4j.core;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -96,12 +97,21 @@ public final class Tensor {
      * @throws IllegalArgumentException if the array length does not match the shape
      */
     public static Tensor wrap(float[] data, int... dims) {
-        Shape s = dims.length == 0 ? Shape.of(data.length) : Shape.of(dims);
-        if (s.size() != data.length) {
-            throw new IllegalArgumentException("tensor: " + data.length + " values do not fill shape " + s
-                    + " (expected " + s.size() + ")");
+        return wrap(data, dims.length == 0 ? Shape.of(data.length) : Shape.of(dims));
+    }
+
+    /**
+     * A tensor of the given shape (a scalar too) that shares {@code data}, as
+     * {@link #wrap(float[], int...)}; the usual way for an op to return its result.
+     *
+     * @throws IllegalArgumentException if the array length is not {@code shape.size()}
+     */
+    public static Tensor wrap(float[] data, Shape shape) {
+        if (shape.size() != data.length) {
+            throw new IllegalArgumentException("tensor: " + data.length + " values do not fill shape " + shape
+                    + " (expected " + shape.size() + ")");
         }
-        return fresh(data, s);
+        return fresh(data, shape);
     }
 
     /** {@code [0, 1, ..., n-1]}. */
@@ -427,22 +437,22 @@ public final class Tensor {
 
     /** {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
-        return Elementwise.binary(Elementwise.Binary.ADD, this, other);
+        return Elementwise.add(this, other);
     }
 
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
-        return Elementwise.binary(Elementwise.Binary.SUB, this, other);
+        return Elementwise.sub(this, other);
     }
 
     /** {@code this * other}, broadcasting. */
     public Tensor mul(Tensor other) {
-        return Elementwise.binary(Elementwise.Binary.MUL, this, other);
+        return Elementwise.mul(this, other);
     }
 
     /** {@code this / other}, broadcasting. */
     public Tensor div(Tensor other) {
-        return Elementwise.binary(Elementwise.Binary.DIV, this, other);
+        return Elementwise.div(this, other);
     }
 
     /**
@@ -450,7 +460,36 @@ public final class Tensor {
      * between them, as in PyTorch.
      */
     public Tensor maximum(Tensor other) {
-        return Elementwise.binary(Elementwise.Binary.MAXIMUM, this, other);
+        return Elementwise.maximum(this, other);
+    }
+
+    /**
+     * The element-wise minimum, broadcasting; NaN propagates. Where both are equal the gradient is
+     * split in half between them, as in PyTorch.
+     */
+    public Tensor minimum(Tensor other) {
+        return Elementwise.minimum(this, other);
+    }
+
+    /**
+     * {@code this ^ exponent} element-wise, broadcasting, as {@code torch.pow} with a tensor
+     * exponent. Gradients {@code b a^(b-1)} to the base (0 where {@code b = 0}) and
+     * {@code a^b ln a} to the exponent (0 where {@code a = 0} and {@code b >= 0}), as PyTorch.
+     */
+    public Tensor pow(Tensor exponent) {
+        return Elementwise.pow(this, exponent);
+    }
+
+    /**
+     * {@code condition != 0 ? x : y} element-wise, the three broadcasting, as {@code torch.where}:
+     * any non-zero value of {@code condition} (a mask of 0s and 1s, say) picks {@code x}. The
+     * gradient goes to the side that was picked; the condition gets none (it is read once, at the
+     * call).
+     *
+     * @throws IllegalArgumentException if the shapes cannot broadcast
+     */
+    public static Tensor where(Tensor condition, Tensor x, Tensor y) {
+        return Elementwise.where(condition, x, y);
     }
 
     /** {@code this + c}. */
@@ -480,37 +519,67 @@ public final class Tensor {
 
     /** {@code e^this}. */
     public Tensor exp() {
-        return Elementwise.unary(Elementwise.Unary.EXP, this, 0f);
+        return Elementwise.exp(this);
     }
 
     /** The natural logarithm. */
     public Tensor log() {
-        return Elementwise.unary(Elementwise.Unary.LOG, this, 0f);
+        return Elementwise.log(this);
     }
 
     /** The square root. */
     public Tensor sqrt() {
-        return Elementwise.unary(Elementwise.Unary.SQRT, this, 0f);
+        return Elementwise.sqrt(this);
     }
 
     /** {@code this * this}. */
     public Tensor square() {
-        return Elementwise.unary(Elementwise.Unary.SQUARE, this, 0f);
+        return Elementwise.square(this);
     }
 
     /** {@code this ^ exponent}; gradient {@code exponent * this^(exponent-1)}. */
     public Tensor pow(float exponent) {
-        return Elementwise.unary(Elementwise.Unary.POW, this, exponent);
+        return Elementwise.pow(this, exponent);
     }
 
     /** {@code 1 / (1 + e^-this)}. */
     public Tensor sigmoid() {
-        return Elementwise.unary(Elementwise.Unary.SIGMOID, this, 0f);
+        return Elementwise.sigmoid(this);
     }
 
     /** {@code max(this, 0)}; the gradient at 0 is 0, as in PyTorch. */
     public Tensor relu() {
-        return Elementwise.unary(Elementwise.Unary.RELU, this, 0f);
+        return Elementwise.relu(this);
+    }
+
+    /** The hyperbolic tangent; gradient {@code 1 - tanh^2}. */
+    public Tensor tanh() {
+        return Elementwise.tanh(this);
+    }
+
+    /**
+     * The exact GELU, {@code x * Phi(x)} with {@code Phi} the standard normal CDF (PyTorch's
+     * {@code gelu} with {@code approximate='none'}); gradient {@code Phi(x) + x phi(x)}.
+     */
+    public Tensor gelu() {
+        return Elementwise.gelu(this);
+    }
+
+    /** {@code |this|}; the gradient at 0 is 0, as in PyTorch. */
+    public Tensor abs() {
+        return Elementwise.abs(this);
+    }
+
+    /**
+     * {@code min(max(this, min), max)} element-wise, as {@code torch.clamp}; pass
+     * {@code Float.NEGATIVE_INFINITY} or {@code Float.POSITIVE_INFINITY} for no bound. With
+     * {@code min > max} every element becomes {@code max} (PyTorch's rule); NaN stays NaN. The
+     * gradient passes where {@code min <= this <= max} and is 0 elsewhere.
+     *
+     * @throws IllegalArgumentException if a bound is NaN
+     */
+    public Tensor clamp(float min, float max) {
+        return Elementwise.clamp(this, min, max);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -573,31 +642,205 @@ public final class Tensor {
      * counts as larger than any number, as in PyTorch.
      */
     public Tensor max(int dim, boolean keepdim) {
-        return Reductions.max(this, dim, keepdim, false);
+        return Reductions.max(this, dim, keepdim);
     }
 
     /**
-     * The index of the maximum along {@code dim} (the first one on ties), as float values; exact
-     * for dimensions below 2^24. Not differentiable.
+     * The index of the maximum along {@code dim} for every position of the other dimensions, in
+     * their row-major order: for {@code [N, C]} logits and {@code dim = 1}, the predicted class of
+     * each of the {@code N} rows, ready to compare with the labels. The first index on ties; NaN
+     * counts as larger than any number, as in PyTorch. Not differentiable.
+     *
+     * @throws IllegalArgumentException if {@code dim} is out of range or that dimension is empty
      */
-    public Tensor argmax(int dim, boolean keepdim) {
-        return Reductions.max(this, dim, keepdim, true);
+    public int[] argmax(int dim) {
+        return Reductions.argExtremum("argmax", this, shape.axis(dim, "argmax"), 1);
+    }
+
+    /**
+     * The index of the minimum along {@code dim}, as {@link #argmax(int)} (first on ties, NaN wins).
+     *
+     * @throws IllegalArgumentException if {@code dim} is out of range or that dimension is empty
+     */
+    public int[] argmin(int dim) {
+        return Reductions.argExtremum("argmin", this, shape.axis(dim, "argmin"), -1);
     }
 
     // ---------------------------------------------------------------- linear algebra and views
 
     /**
-     * The matrix product of two 2-D tensors, {@code [m, k] x [k, n] -> [m, n]}.
+     * The matrix product, as {@code torch.matmul} for operands of at least 2 dimensions:
+     * {@code [m, k] x [k, n] -> [m, n]}, and batched, {@code [*, m, k] x [*, k, n] -> [*, m, n]},
+     * where the leading (batch) dimensions broadcast: {@code [B, m, k] x [k, n]} multiplies every
+     * batch by the same matrix, and its gradient sums over the batches.
      *
-     * @throws IllegalArgumentException if either is not 2-D or the inner sizes differ
+     * @throws IllegalArgumentException if either has fewer than 2 dimensions, the inner sizes
+     *     differ or the batch dimensions cannot broadcast
      */
     public Tensor matmul(Tensor other) {
         return Linalg.matmul(this, other);
     }
 
-    /** The transpose of a 2-D tensor (a copy). */
+    /**
+     * The transpose of a 2-D tensor (a copy); {@link #transpose(int, int)} for any rank.
+     *
+     * @throws IllegalArgumentException if the tensor is not 2-D
+     */
     public Tensor transpose() {
-        return Linalg.transpose(this);
+        if (rank() != 2) {
+            throw new IllegalArgumentException("transpose: expected a 2-D tensor, got " + shape);
+        }
+        return transpose(0, 1);
+    }
+
+    /**
+     * This tensor with dimensions {@code dim0} and {@code dim1} swapped (a copy), as
+     * {@code torch.transpose}.
+     *
+     * @throws IllegalArgumentException if a dimension is out of range
+     */
+    public Tensor transpose(int dim0, int dim1) {
+        int[] order = new int[rank()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        int a = shape.axis(dim0, "transpose");
+        int b = shape.axis(dim1, "transpose");
+        order[a] = b;
+        order[b] = a;
+        return Layout.permute("transpose", this, order);
+    }
+
+    /**
+     * This tensor with its dimensions reordered (a copy), as {@code torch.permute}: dimension
+     * {@code i} of the result is dimension {@code order[i]} of this tensor; {@code [N, H, W, C]}
+     * with {@code permute(0, 3, 1, 2)} is {@code [N, C, H, W]}.
+     *
+     * @throws IllegalArgumentException if {@code order} is not a permutation of the dimensions
+     */
+    public Tensor permute(int... order) {
+        return Layout.permute("permute", this, order);
+    }
+
+    /**
+     * This tensor stretched to {@code dims} (a copy), as {@code torch.expand}: sizes of 1 stretch,
+     * new dimensions may be added in front, and {@code -1} keeps a size. The gradient sums over the
+     * stretched dimensions.
+     *
+     * @throws IllegalArgumentException if a dimension of size other than 1 would change
+     */
+    public Tensor expand(int... dims) {
+        return Layout.expand(this, dims);
+    }
+
+    /**
+     * A view with a dimension of size 1 inserted at {@code dim} (from {@code -(rank+1)} to
+     * {@code rank}), as {@code torch.unsqueeze}.
+     *
+     * @throws IllegalArgumentException if {@code dim} is out of range
+     */
+    public Tensor unsqueeze(int dim) {
+        return Layout.unsqueeze(this, dim);
+    }
+
+    /**
+     * A view without dimension {@code dim} if its size is 1; otherwise a view of the same shape
+     * (as {@code torch.squeeze(x, dim)}).
+     *
+     * @throws IllegalArgumentException if {@code dim} is out of range
+     */
+    public Tensor squeeze(int dim) {
+        return Layout.squeeze(this, dim);
+    }
+
+    /** A view without any dimension of size 1. */
+    public Tensor squeeze() {
+        return Layout.squeeze(this);
+    }
+
+    /**
+     * The {@code length} values from {@code start} along {@code dim} (a copy; the rank stays), as
+     * {@code torch.narrow}: the slice {@code x[..., start:start+length, ...]}.
+     *
+     * @throws IllegalArgumentException if {@code dim} is out of range or the range exceeds the dimension
+     */
+    public Tensor narrow(int dim, int start, int length) {
+        return Layout.narrow("narrow", this, dim, start, length);
+    }
+
+    /**
+     * The slice at {@code index} along {@code dim}, that dimension removed (a copy), as
+     * {@code torch.select}: {@code x[..., index, ...]}; a negative index counts from the end.
+     *
+     * @throws IllegalArgumentException if {@code dim} or {@code index} is out of range
+     */
+    public Tensor select(int dim, int index) {
+        return Layout.select(this, dim, index);
+    }
+
+    /**
+     * Consecutive pieces of {@code size} along {@code dim}, the last one smaller if the size does
+     * not divide the dimension, as {@code torch.split}. Each piece is a copy and its own op.
+     *
+     * @throws IllegalArgumentException if {@code size} is below 1 or {@code dim} is out of range
+     */
+    public List<Tensor> split(int size, int dim) {
+        return Layout.split("split", this, size, dim);
+    }
+
+    /**
+     * {@code chunks} pieces along {@code dim} of {@code ceil(size(dim) / chunks)} each (the last
+     * smaller; fewer pieces when that size leaves nothing for the last ones), as {@code torch.chunk}.
+     *
+     * @throws IllegalArgumentException if {@code chunks} is below 1 or {@code dim} is out of range
+     */
+    public List<Tensor> chunk(int chunks, int dim) {
+        return Layout.chunk(this, chunks, dim);
+    }
+
+    /**
+     * The tensors joined along the existing dimension {@code dim}, as {@code torch.cat}: they have
+     * the same shape except in that dimension. The inverse of {@link #split}.
+     *
+     * @throws IllegalArgumentException if the list is empty, holds null, or the shapes do not match
+     */
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return Layout.cat("cat", tensors, dim, false);
+    }
+
+    /**
+     * The tensors, all of one shape, joined along a new dimension {@code dim} (from
+     * {@code -(rank+1)} to {@code rank}), as {@code torch.stack}.
+     *
+     * @throws IllegalArgumentException if the list is empty, holds null, or the shapes differ
+     */
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return Layout.cat("stack", tensors, dim, true);
+    }
+
+    /**
+     * The slices {@code index[0], index[1], ...} along {@code dim}, in that order (repeats allowed),
+     * as {@code torch.index_select}; the result has {@code index.length} entries in that dimension.
+     * The gradient of a slice picked twice is the sum.
+     *
+     * @throws IllegalArgumentException if {@code dim} or an index is out of range
+     */
+    public Tensor indexSelect(int dim, int[] index) {
+        return Indexing.indexSelect(this, dim, index);
+    }
+
+    /**
+     * One value per index along {@code dim}, as {@code torch.gather} with an index of this
+     * tensor's shape except along {@code dim}: for a 2-D tensor and {@code dim = 1},
+     * {@code y[i][j] = x[i][index[i * m + j]]} with {@code m = index.length / size(0)} values per row.
+     * {@code logits.gather(1, labels)} picks each row's label column ({@code [N, 1]}). The index is
+     * row-major over the result's shape.
+     *
+     * @throws IllegalArgumentException if {@code dim} or an index is out of range, or the number of
+     *     indices is not a multiple of the size of the other dimensions
+     */
+    public Tensor gather(int dim, int[] index) {
+        return Indexing.gather(this, dim, index);
     }
 
     /**

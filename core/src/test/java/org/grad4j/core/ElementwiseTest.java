@@ -120,11 +120,150 @@ class ElementwiseTest {
                         (DoubleUnaryOperator) x -> Math.pow(x, 2.5), 0.5f, 2f),
                 Arguments.of("sigmoid", (UnaryOperator<Tensor>) Tensor::sigmoid,
                         (DoubleUnaryOperator) x -> 1 / (1 + Math.exp(-x)), -4f, 4f),
+                Arguments.of("tanh", (UnaryOperator<Tensor>) Tensor::tanh, (DoubleUnaryOperator) Math::tanh, -3f, 3f),
+                Arguments.of("gelu", (UnaryOperator<Tensor>) Tensor::gelu, (DoubleUnaryOperator) x -> x * normalCdf(x),
+                        -4f, 4f),
+                Arguments.of("abs", (UnaryOperator<Tensor>) Tensor::abs, (DoubleUnaryOperator) Math::abs, 0.2f, 2f),
+                Arguments.of("abs", (UnaryOperator<Tensor>) Tensor::abs, (DoubleUnaryOperator) Math::abs, -2f, -0.2f),
                 Arguments.of("neg", (UnaryOperator<Tensor>) Tensor::neg, (DoubleUnaryOperator) x -> -x, -2f, 2f),
                 Arguments.of("add", (UnaryOperator<Tensor>) t -> t.add(1.5f), (DoubleUnaryOperator) x -> x + 1.5, -2f, 2f),
                 Arguments.of("sub", (UnaryOperator<Tensor>) t -> t.sub(1.5f), (DoubleUnaryOperator) x -> x - 1.5, -2f, 2f),
                 Arguments.of("mul", (UnaryOperator<Tensor>) t -> t.mul(-3f), (DoubleUnaryOperator) x -> -3 * x, -2f, 2f),
                 Arguments.of("div", (UnaryOperator<Tensor>) t -> t.div(4f), (DoubleUnaryOperator) x -> x / 4, -2f, 2f));
+    }
+
+    /**
+     * The normal CDF by Simpson's rule over the density (an oracle independent of the erfc the
+     * library uses): {@code 1/2 + integral_0^x phi} for {@code x >= 0}, and the tail
+     * {@code integral_|x|^(|x|+15) phi} directly for {@code x < 0} (no cancellation).
+     */
+    static double normalCdf(double x) {
+        return x >= 0 ? 0.5 + simpson(0, x) : simpson(-x, -x + 15);
+    }
+
+    private static double simpson(double from, double to) {
+        int n = 4000;
+        double h = (to - from) / n;
+        double s = 0;
+        for (int i = 0; i <= n; i++) {
+            double t = from + i * h;
+            double w = i == 0 || i == n ? 1 : i % 2 == 1 ? 4 : 2;
+            s += w * Math.exp(-t * t / 2);
+        }
+        return s * h / 3 / Math.sqrt(2 * Math.PI);
+    }
+
+    @Test
+    void geluInTheTailsAgainstTheOracle() {
+        float[] v = {-9f, -6f, -5f, -3.5f, -2.2f, 0f, 1e-4f, 2.2f, 3.5f, 6f, 9f};
+        Tensor y = Tensor.of(v).gelu();
+        for (int i = 0; i < v.length; i++) {
+            double expected = v[i] * normalCdf(v[i]);
+            assertEquals(expected, y.get(i), 1e-6 * Math.abs(expected) + 1e-30, "gelu(" + v[i] + ")");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void powWithATensorExponent(int[] da, int[] db) {
+        checkBinary("pow", da, db, Tensor::pow, Math::pow, 0.5f, 2f);
+    }
+
+    @Test
+    void powGradientsAtZeroFollowPyTorch() {
+        Tensor a = Tensor.of(new float[] {0, 0, 2}).requiresGrad(true);
+        Tensor b = Tensor.of(new float[] {2, 0, 0}).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            a.pow(b).sum().backward();
+        }
+        // d/da 0^2 = 0, none to the base where b = 0, none to the exponent where a = 0 and b >= 0.
+        assertArrayEquals(new float[] {0, 0, 0}, a.grad().toArray());
+        assertArrayEquals(new float[] {0, 0, (float) Math.log(2)}, b.grad().toArray());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void minimum(int[] da, int[] db) {
+        Tensor a = nudge(Tensor.rand(345, da).mul(4).sub(2));
+        Tensor b = nudge(Tensor.rand(346, db).mul(4).sub(2)).add(0.05f);
+        Tensor y = a.minimum(b);
+        Naive.assertClose(Naive.binary(a, b, y.shape().dims(), Math::min), y, 0, 0);
+        a.requiresGrad(true);
+        b.requiresGrad(true);
+        GradCheck.check("minimum", GradCheck.Options.DEFAULT.withStep(1e-3), in -> in[0].minimum(in[1]), a, b);
+    }
+
+    @Test
+    void minimumSplitsTiesAndPropagatesNaN() {
+        Tensor a = Tensor.of(new float[] {1, 2, Float.NaN}).requiresGrad(true);
+        Tensor b = Tensor.of(new float[] {1, 3, 0}).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            Tensor y = a.minimum(b);
+            assertTrue(Float.isNaN(y.get(2)));
+            y.sum().backward();
+        }
+        assertArrayEquals(new float[] {0.5f, 1, 0}, a.grad().toArray());
+        assertArrayEquals(new float[] {0.5f, 0, 0}, b.grad().toArray());
+    }
+
+    @Test
+    void clampValuesAndGradient() {
+        // On a grid of 0.1 shifted by 0.05: no value within the step of the bounds -1 and 1.
+        Tensor x = nudge(Tensor.rand(345, 4, 5).mul(4).sub(2)).add(0.05f);
+        float[] v = x.toArray();
+        double[] expected = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            expected[i] = Math.min(Math.max(v[i], -1), 1);
+        }
+        Naive.assertClose(expected, x.clamp(-1, 1), 0, 0);
+        GradCheck.check("clamp", GradCheck.Options.DEFAULT.withStep(1e-3), in -> in[0].clamp(-1, 1),
+                x.requiresGrad(true));
+        Tensor edge = Tensor.of(new float[] {-1, 1, 3, Float.NaN}).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            Tensor y = edge.clamp(-1, 1);
+            assertTrue(Float.isNaN(y.get(3)));
+            y.sum().backward();
+        }
+        assertArrayEquals(new float[] {1, 1, 0, 0}, edge.grad().toArray(), "the bounds pass the gradient");
+        assertArrayEquals(new float[] {0, 0, 0}, Tensor.of(new float[] {-1, 1, 5}).clamp(2, 0).toArray(),
+                "min > max gives max");
+        assertArrayEquals(new float[] {-1, 2}, Tensor.of(new float[] {-1, 5}).clamp(Float.NEGATIVE_INFINITY, 2)
+                .toArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(2).clamp(Float.NaN, 1));
+        assertEquals("clamp: bounds must not be NaN, got min NaN and max 1.0", e.getMessage());
+    }
+
+    @Test
+    void whereBroadcastsAndRoutesTheGradient() {
+        Tensor mask = Tensor.of(new float[] {1, 0, 0, 1, 1, 0}, 2, 3);
+        Tensor x = Tensor.randn(345, 2, 3).requiresGrad(true);
+        Tensor y = Tensor.randn(346, 3).requiresGrad(true);
+        Tensor out = Tensor.where(mask, x, y);
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 3; j++) {
+                assertEquals(mask.get(i, j) != 0 ? x.get(i, j) : y.get(j), out.get(i, j));
+            }
+        }
+        GradCheck.check("where", in -> Tensor.where(mask, in[0], in[1]), x, y);
+        Tensor row = Tensor.of(new float[] {0, 1}, 2, 1);
+        assertEquals(Shape.of(2, 3), Tensor.where(row, Tensor.scalar(1), Tensor.zeros(3)).shape(),
+                "the condition broadcasts too");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.where(Tensor.zeros(4), x, y));
+        assertEquals("where: shapes [4] and [2, 3] cannot broadcast", e.getMessage());
+    }
+
+    @Test
+    void whereReadsTheMaskOnce() {
+        Tensor mask = Tensor.of(new float[] {1, 0});
+        Tensor x = Tensor.zeros(2).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            Tensor out = Tensor.where(mask, x, Tensor.ones(2));
+            mask.fill(0);
+            out.sum().backward();
+        }
+        assertArrayEquals(new float[] {1, 0}, x.grad().toArray());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -105,7 +105,7 @@ class LinalgTest {
                 () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(4, 5)));
         assertEquals("matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3, 4).matmul(Tensor.zeros(4)));
-        assertEquals("matmul: expected 2-D tensors, got [2, 3, 4] and [4]", e.getMessage());
+        assertEquals("matmul: expected tensors of at least 2 dimensions, got [2, 3, 4] and [4]", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(4).transpose());
         assertEquals("transpose: expected a 2-D tensor, got [4]", e.getMessage());
     }

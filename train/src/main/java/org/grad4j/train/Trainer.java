@@ -228,10 +228,10 @@ public final class Trainer {
 
     /** How many rows of {@code logits} [N, C] have their maximum at the label. */
     static long countCorrect(Tensor logits, int[] labels) {
-        float[] predicted = logits.argmax(1, false).toArray();
+        int[] predicted = logits.argmax(1);
         long correct = 0;
         for (int i = 0; i < labels.length; i++) {
-            if ((int) predicted[i] == labels[i]) {
+            if (predicted[i] == labels[i]) {
                 correct++;
             }
         }
