@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** indexSelect, gather, softmax and batched matmul: values against naive loops, gradients by gradcheck. */
@@ -112,5 +113,33 @@ class IndexingTest {
         Tensor batched = Tensor.stack(List.of(a, c), 0).matmul(b);
         assertArrayEquals(a.matmul(b).toArray(), batched.select(0, 0).toArray());
         assertArrayEquals(c.matmul(b).toArray(), batched.select(0, 1).toArray());
+    }
+
+    /** The example of docs/user-guide.md ("Tensors"), with the shapes its comments claim. */
+    @Test
+    void userGuideExample() {
+        Tensor x = Tensor.randn(new Random(345), 2, 3, 4);
+        Tensor p = Functional.softmax(x, -1);
+        Tensor t = x.transpose(1, 2);
+        Tensor h = x.permute(2, 0, 1).clamp(-1, 1);
+        Tensor big = Tensor.where(x.abs().sub(0.5f).relu(), x, Tensor.zeros(4));
+        List<Tensor> parts = x.split(2, -1);
+        Tensor back = Tensor.cat(parts, -1);
+        Tensor both = Tensor.stack(List.of(x, x), 0);
+        Tensor row = x.select(0, 1).narrow(1, 0, 2);
+        Tensor prod = x.matmul(Tensor.randn(new Random(346), 4, 5));
+        int[] best = x.argmax(-1);
+        Tensor picked = x.reshape(6, 4).gather(1, best);
+        assertEquals(1f, p.sum(-1, false).get(1, 2), 1e-6f);
+        assertEquals(Shape.of(2, 4, 3), t.shape());
+        assertEquals(Shape.of(4, 2, 3), h.shape());
+        assertEquals(Math.abs(x.get(0, 0, 0)) > 0.5f ? x.get(0, 0, 0) : 0f, big.get(0, 0, 0));
+        assertEquals(List.of(Shape.of(2, 3, 2), Shape.of(2, 3, 2)), parts.stream().map(Tensor::shape).toList());
+        assertArrayEquals(x.toArray(), back.toArray());
+        assertEquals(Shape.of(2, 2, 3, 4), both.shape());
+        assertEquals(x.get(1, 2, 1), row.get(2, 1));
+        assertEquals(Shape.of(2, 3, 5), prod.shape());
+        assertEquals(6, best.length);
+        assertArrayEquals(x.reshape(6, 4).max(1, true).toArray(), picked.toArray());
     }
 }
