@@ -12,21 +12,42 @@ public interface Optimizer {
     /** Zeroes the gradients of all parameters (keeping their storage). */
     void zeroGrad();
 
-    /** The current learning rate. */
+    /** The current learning rate (of the first {@link ParamGroup parameter group} when there are several). */
     double learningRate();
 
     /**
-     * Sets the learning rate used by the next steps (schedules call this between epochs).
+     * Sets the learning rate used by the next steps, of every parameter group.
      *
      * @throws IllegalArgumentException if {@code lr} is negative or not finite
      */
     void setLearningRate(double lr);
 
+    /** The current learning rate of each parameter group, in group order (one value without groups). */
+    default double[] learningRates() {
+        return new double[] {learningRate()};
+    }
+
+    /**
+     * Sets each parameter group's learning rate, in group order: what a {@link LearningRateSchedule}
+     * does between epochs or steps, from each group's base rate, as PyTorch's schedulers do.
+     *
+     * @throws IllegalArgumentException if the number of rates is not the number of groups, or a rate
+     *     is negative or not finite
+     */
+    default void setLearningRates(double... lrs) {
+        if (lrs.length != 1) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": " + lrs.length
+                    + " learning rates given for 1 parameter group");
+        }
+        setLearningRate(lrs[0]);
+    }
+
     /** The parameters, in the order given at construction. */
     List<Tensor> parameters();
 
     /**
-     * The optimizer's own state (for SGD the momentum buffers, {@code momentum_buffer.<index>}),
+     * The optimizer's own state as {@code <name>.<parameter index>} (for SGD the momentum buffers
+     * {@code momentum_buffer.<index>}; for Adam {@code step}, {@code exp_avg}, {@code exp_avg_sq}),
      * for checkpoints. The tensors are the live state.
      */
     Map<String, Tensor> stateDict();

@@ -1,13 +1,6 @@
 package org.grad4j.train;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
 
 /**
@@ -22,21 +15,104 @@ import org.grad4j.core.Tensor;
  * p = p - lr * g
  * </pre>
  *
+ * <pre>{@code
+ * SGD plain = new SGD(net.parameters(), 0.1);
+ * SGD heavy = new SGD(net.parameters(), SGD.options(0.1).momentum(0.9).weightDecay(5e-4).nesterov(true));
+ * }</pre>
+ *
  * Parameters without a gradient are skipped. The update runs with grad mode off, so it may be
- * called while a tape is open (after its backward) as well as after.
+ * called while a tape is open (after its backward) as well as after. State:
+ * {@code momentum_buffer.<index>}.
  */
-public final class SGD implements Optimizer {
-    private static final String BUFFER = "momentum_buffer.";
-    private final List<Tensor> params;
-    private final double momentum;
-    private final double dampening;
-    private final double weightDecay;
-    private final boolean nesterov;
-    private double lr;
-    /** Momentum buffers by parameter index; created at the first step that sees a gradient. */
-    private final Tensor[] buffers;
-    /** Scratch space for the direction when it is not the gradient itself. */
-    private final Tensor[] scratch;
+public final class SGD extends GroupedOptimizer<SGD.Options> {
+    private static final String NAME = "SGD";
+    private static final String BUFFER = "momentum_buffer";
+
+    /**
+     * SGD's options, immutable: each method returns a copy with one option changed, so shared
+     * options can be varied per {@link ParamGroup}. Defaults are PyTorch's: no momentum, dampening
+     * or weight decay.
+     */
+    public static final class Options {
+        private final double lr;
+        private final double momentum;
+        private final double dampening;
+        private final double weightDecay;
+        private final boolean nesterov;
+
+        private Options(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+            this.lr = lr;
+            this.momentum = momentum;
+            this.dampening = dampening;
+            this.weightDecay = weightDecay;
+            this.nesterov = nesterov;
+        }
+
+        /** The learning rate. */
+        public double lr() {
+            return lr;
+        }
+
+        /**
+         * With learning rate {@code lr}.
+         *
+         * @throws IllegalArgumentException if {@code lr} is negative or not finite
+         */
+        public Options lr(double lr) {
+            return new Options(nonNegative(NAME, "learning rate", lr), momentum, dampening, weightDecay, nesterov);
+        }
+
+        /**
+         * With momentum {@code momentum} (0: none).
+         *
+         * @throws IllegalArgumentException if it is negative or not finite
+         */
+        public Options momentum(double momentum) {
+            return new Options(lr, nonNegative(NAME, "momentum", momentum), dampening, weightDecay, nesterov);
+        }
+
+        /**
+         * With dampening {@code dampening} of the gradient added to the momentum buffer.
+         *
+         * @throws IllegalArgumentException if it is outside [0, 1]
+         */
+        public Options dampening(double dampening) {
+            if (!(dampening >= 0 && dampening <= 1)) {
+                throw new IllegalArgumentException("SGD: invalid dampening " + dampening + " (expected 0 to 1)");
+            }
+            return new Options(lr, momentum, dampening, weightDecay, nesterov);
+        }
+
+        /**
+         * With L2 weight decay {@code weightDecay} (added to the gradient).
+         *
+         * @throws IllegalArgumentException if it is negative or not finite
+         */
+        public Options weightDecay(double weightDecay) {
+            return new Options(lr, momentum, dampening, nonNegative(NAME, "weight decay", weightDecay), nesterov);
+        }
+
+        /** With or without Nesterov momentum (which needs a momentum and no dampening: checked by the optimizer). */
+        public Options nesterov(boolean nesterov) {
+            return new Options(lr, momentum, dampening, weightDecay, nesterov);
+        }
+
+        /** {@code lr=0.1, momentum=0.9, dampening=0.0, weight_decay=5.0E-4, nesterov=true}: PyTorch's names. */
+        @Override
+        public String toString() {
+            return "lr=" + lr + ", momentum=" + momentum + ", dampening=" + dampening + ", weight_decay="
+                    + weightDecay + ", nesterov=" + nesterov;
+        }
+    }
+
+    /**
+     * Options with learning rate {@code lr} and PyTorch's defaults for the rest.
+     *
+     * @throws IllegalArgumentException if {@code lr} is negative or not finite
+     */
+    public static Options options(double lr) {
+        return new Options(0, 0, 0, 0, false).lr(lr);
+    }
 
     /**
      * Plain SGD: {@code p -= lr * grad}.
@@ -45,169 +121,68 @@ public final class SGD implements Optimizer {
      *     listed twice
      */
     public SGD(List<Tensor> params, double lr) {
-        this(params, lr, 0, 0, 0, false);
+        this(params, options(lr));
     }
 
     /**
-     * SGD with momentum, dampening, weight decay (L2) and Nesterov momentum, as PyTorch.
+     * SGD over {@code params} with {@code options}.
      *
-     * @throws IllegalArgumentException naming the hyper-parameter when {@code lr}, {@code momentum}
-     *     or {@code weightDecay} is negative or not finite, {@code dampening} is outside [0, 1],
-     *     {@code nesterov} is asked for without momentum or with dampening, or a parameter is listed
-     *     twice
+     * @throws IllegalArgumentException if {@code nesterov} is asked for without momentum or with
+     *     dampening, or a parameter is listed twice
      */
-    public SGD(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay,
-               boolean nesterov) {
-        checkLearningRate(lr);
-        if (!(momentum >= 0) || !Double.isFinite(momentum)) {
-            throw new IllegalArgumentException("SGD: invalid momentum " + momentum + " (expected >= 0)");
-        }
-        if (!(dampening >= 0 && dampening <= 1)) {
-            throw new IllegalArgumentException("SGD: invalid dampening " + dampening + " (expected 0 to 1)");
-        }
-        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
-            throw new IllegalArgumentException("SGD: invalid weight decay " + weightDecay + " (expected >= 0)");
-        }
-        if (nesterov && (momentum <= 0 || dampening != 0)) {
+    public SGD(List<Tensor> params, Options options) {
+        this(List.of(ParamGroup.of(params, options)));
+    }
+
+    /**
+     * SGD over parameter groups, each with its own options.
+     *
+     * @throws IllegalArgumentException if there are no groups, a group asks for Nesterov momentum
+     *     without momentum or with dampening, or a parameter is in two groups
+     */
+    public SGD(List<ParamGroup<Options>> groups) {
+        super(NAME, groups, BUFFER);
+    }
+
+    @Override
+    void check(Options o) {
+        if (o.nesterov && (o.momentum <= 0 || o.dampening != 0)) {
             throw new IllegalArgumentException("SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got "
-                    + "momentum " + momentum + " and dampening " + dampening);
+                    + "momentum " + o.momentum + " and dampening " + o.dampening);
         }
-        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int i = 0; i < params.size(); i++) {
-            if (!seen.add(params.get(i))) {
-                throw new IllegalArgumentException("SGD: parameter " + i + " appears more than once");
+    }
+
+    @Override
+    double lr(Options o) {
+        return o.lr;
+    }
+
+    @Override
+    Options withLr(Options o, double lr) {
+        return o.lr(lr);
+    }
+
+    @Override
+    void update(int index, float[] p, float[] g, Options o) {
+        float wd = (float) o.weightDecay;
+        if (wd != 0) {
+            for (int i = 0; i < p.length; i++) {
+                g[i] += wd * p[i];
             }
         }
-        this.params = List.copyOf(params);
-        this.lr = lr;
-        this.momentum = momentum;
-        this.dampening = dampening;
-        this.weightDecay = weightDecay;
-        this.nesterov = nesterov;
-        this.buffers = new Tensor[params.size()];
-        this.scratch = new Tensor[params.size()];
-    }
-
-    private static void checkLearningRate(double lr) {
-        if (!(lr >= 0) || !Double.isFinite(lr)) {
-            throw new IllegalArgumentException("SGD: invalid learning rate " + lr + " (expected >= 0)");
-        }
-    }
-
-    @Override
-    public void step() {
-        try (Tape.NoGrad off = Tape.noGrad()) {
-            for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i);
-                Tensor g = p.grad();
-                if (g != null) {
-                    p.addInPlace((float) -lr, direction(i, p, g));
-                }
+        if (o.momentum != 0) {
+            float m = (float) o.momentum;
+            boolean first = fresh(BUFFER, index);
+            float[] b = state(BUFFER, index);
+            float keep = (float) (1 - o.dampening);
+            for (int i = 0; i < p.length; i++) {
+                b[i] = first ? g[i] : m * b[i] + keep * g[i];
+                g[i] = o.nesterov ? g[i] + m * b[i] : b[i];
             }
         }
-    }
-
-    /** The update direction of parameter {@code i}, before scaling by the learning rate. */
-    private Tensor direction(int i, Tensor p, Tensor g) {
-        Tensor d = g;
-        if (weightDecay != 0) {
-            d = scratch(i, p).copyFrom(g).addInPlace((float) weightDecay, p);
+        float step = (float) -o.lr;
+        for (int i = 0; i < p.length; i++) {
+            p[i] += step * g[i];
         }
-        if (momentum == 0) {
-            return d;
-        }
-        Tensor b = buffers[i];
-        if (b == null) {
-            b = buffers[i] = d.copy();
-        } else {
-            b.mulInPlace((float) momentum).addInPlace((float) (1 - dampening), d);
-        }
-        if (!nesterov) {
-            return b;
-        }
-        return (d == g ? scratch(i, p).copyFrom(g) : d).addInPlace((float) momentum, b);
-    }
-
-    private Tensor scratch(int i, Tensor p) {
-        if (scratch[i] == null) {
-            scratch[i] = Tensor.zeros(p.shape().dims());
-        }
-        return scratch[i];
-    }
-
-    @Override
-    public void zeroGrad() {
-        for (Tensor p : params) {
-            p.zeroGrad();
-        }
-    }
-
-    @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        checkLearningRate(lr);
-        this.lr = lr;
-    }
-
-    @Override
-    public List<Tensor> parameters() {
-        return params;
-    }
-
-    /** The momentum buffers created so far, as {@code momentum_buffer.<parameter index>}. */
-    @Override
-    public Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (int i = 0; i < buffers.length; i++) {
-            if (buffers[i] != null) {
-                out.put(BUFFER + i, buffers[i]);
-            }
-        }
-        return out;
-    }
-
-    /** Restores momentum buffers (copies are kept). */
-    @Override
-    public void loadStateDict(Map<String, Tensor> state) {
-        List<String> problems = new ArrayList<>();
-        Tensor[] loaded = new Tensor[buffers.length];
-        for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            String key = e.getKey();
-            int index = -1;
-            if (key.startsWith(BUFFER)) {
-                try {
-                    index = Integer.parseInt(key.substring(BUFFER.length()));
-                } catch (NumberFormatException ignored) {
-                    index = -1;
-                }
-            }
-            if (index < 0 || index >= params.size()) {
-                problems.add("unexpected key '" + key + "'");
-            } else if (!e.getValue().shape().equals(params.get(index).shape())) {
-                problems.add("'" + key + "' has shape " + e.getValue().shape() + ", expected "
-                        + params.get(index).shape());
-            } else {
-                loaded[index] = e.getValue().copy();
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("SGD: cannot load state: " + String.join("; ", problems));
-        }
-        for (int i = 0; i < loaded.length; i++) {
-            if (loaded[i] != null) {
-                buffers[i] = loaded[i];
-            }
-        }
-    }
-
-    /** The hyper-parameters, e.g. {@code SGD(lr=1.0, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=false)}. */
-    @Override
-    public String toString() {
-        return "SGD(lr=" + lr + ", momentum=" + momentum + ", dampening=" + dampening + ", weight_decay="
-                + weightDecay + ", nesterov=" + nesterov + ")";
     }
 }

@@ -33,24 +33,56 @@ import org.grad4j.layers.Module;
 public final class Trainer {
     private final Module net;
     private final Optimizer optimizer;
-    private final double baseLr;
+    /** The base learning rate of each parameter group, which schedules start from. */
+    private final double[] baseLrs;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private LearningRateSchedule schedule = LearningRateSchedule.constant();
+    private boolean schedulePerStep;
+    private double clipNorm = Double.NaN;
     private double labelSmoothing;
     private long seed;
     private Path checkpointFile;
     private List<EpochMetrics> history = new ArrayList<>();
 
-    /** Trains {@code net} with {@code optimizer}; the optimizer's current learning rate is the base rate. */
+    /**
+     * Trains {@code net} with {@code optimizer}; the optimizer's current learning rates (one per
+     * parameter group) are the base rates.
+     */
     public Trainer(Module net, Optimizer optimizer) {
         this.net = net;
         this.optimizer = optimizer;
-        this.baseLr = optimizer.learningRate();
+        this.baseLrs = optimizer.learningRates();
     }
 
-    /** Sets the learning rate per epoch; returns {@code this}. */
+    /** Sets the learning rate per epoch (the schedule counts epochs from 0); returns {@code this}. */
     public Trainer withSchedule(LearningRateSchedule schedule) {
         this.schedule = schedule;
+        this.schedulePerStep = false;
+        return this;
+    }
+
+    /**
+     * Sets the learning rate before every optimizer step, as PyTorch's {@code OneCycleLR} is used;
+     * the schedule counts steps from 0 over the whole run ({@code (epoch - 1) * batchCount + batch}).
+     * Replaces a per-epoch schedule; returns {@code this}.
+     */
+    public Trainer withStepSchedule(LearningRateSchedule schedule) {
+        this.schedule = schedule;
+        this.schedulePerStep = true;
+        return this;
+    }
+
+    /**
+     * Clips the gradients to a total 2-norm of {@code maxNorm} before every step
+     * ({@link Gradients#clipNorm(List, double)}); returns {@code this}.
+     *
+     * @throws IllegalArgumentException if {@code maxNorm} is not positive and finite
+     */
+    public Trainer withGradientClipping(double maxNorm) {
+        if (!(maxNorm > 0) || !Double.isFinite(maxNorm)) {
+            throw new IllegalArgumentException("Trainer: invalid max gradient norm " + maxNorm + " (expected > 0)");
+        }
+        this.clipNorm = maxNorm;
         return this;
     }
 
@@ -130,13 +162,17 @@ public final class Trainer {
         if (checkpointFile != null) {
             OutputFiles.prepare("checkpoint", checkpointFile);
         }
+        // A schedule that does not cover the run (a one-cycle too short) fails now, not after an epoch.
+        scheduled(schedulePerStep ? epochs * train.batchCount() - 1 : epochs - 1);
         for (TrainingListener l : listeners) {
             l.onTrainingStart(first, epochs, train.batchCount());
         }
         for (int epoch = first; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             double gcStart = EpochMetrics.gcSecondsSoFar();
-            optimizer.setLearningRate(schedule.at(epoch - 1, baseLr));
+            if (!schedulePerStep) {
+                optimizer.setLearningRates(scheduled(epoch - 1));
+            }
             seedDropout(epoch);
             double[] trained = trainEpoch(train, epoch);
             double testAcc = test == null ? Double.NaN : accuracy(net, test);
@@ -188,8 +224,14 @@ public final class Trainer {
                     loss.backward();
                 }
                 float l = loss.item();
+                if (schedulePerStep) {
+                    optimizer.setLearningRates(scheduled((epoch - 1) * batches + step - 1));
+                }
                 if (!Float.isFinite(l)) {
                     throw new TrainingDivergedException(epoch, step, l, step - 1, lastFinite, optimizer.learningRate());
+                }
+                if (!Double.isNaN(clipNorm)) {
+                    Gradients.clipNorm(optimizer.parameters(), clipNorm);
                 }
                 optimizer.step();
                 computeNanos += System.nanoTime() - t0;
@@ -236,6 +278,15 @@ public final class Trainer {
             }
         }
         return correct;
+    }
+
+    /** Each group's learning rate at epoch or step {@code t}: the schedule applied to its base rate. */
+    private double[] scheduled(int t) {
+        double[] lrs = new double[baseLrs.length];
+        for (int g = 0; g < lrs.length; g++) {
+            lrs[g] = schedule.at(t, baseLrs[g]);
+        }
+        return lrs;
     }
 
     /** Gives every dropout layer a generator that depends only on the seed, the epoch and its position. */

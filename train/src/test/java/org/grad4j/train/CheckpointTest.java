@@ -23,7 +23,7 @@ class CheckpointTest {
     @Test
     void writesPyTorchNamesOptimizerStateAndMetadata(@TempDir Path dir) throws Exception {
         Sequential net = Synthetic.net(345);
-        SGD sgd = new SGD(net.parameters(), 0.1, 0.9, 0, 0, false);
+        SGD sgd = new SGD(net.parameters(), SGD.options(0.1).momentum(0.9));
         new Trainer(net, sgd).fit(new org.grad4j.data.DataLoader(Synthetic.dataset(64, 1), 32), null, 1);
         Path file = dir.resolve("c.safetensors");
         Checkpoint.save(file, net, sgd, 42, HISTORY);
@@ -45,7 +45,7 @@ class CheckpointTest {
         assertTrue(Double.isNaN(c.history().get(1).testAccuracy()));
 
         Sequential other = Synthetic.net(7);
-        SGD otherSgd = new SGD(other.parameters(), 0.1, 0.9, 0, 0, false);
+        SGD otherSgd = new SGD(other.parameters(), SGD.options(0.1).momentum(0.9));
         c.restore(other, otherSgd);
         assertEquals(net.stateDict().get("0.weight").get(0, 0, 1, 1), other.stateDict().get("0.weight").get(0, 0, 1, 1));
         assertEquals(sgd.stateDict().keySet(), otherSgd.stateDict().keySet());

@@ -72,7 +72,7 @@ class SGDTest {
     @Test
     void firstMomentumStepUsesTheGradientAsBuffer() {
         Tensor p = Tensor.of(new float[] {1}).requiresGrad(true);
-        SGD sgd = new SGD(List.of(p), 0.1, 0.9, 0.5, 0, false);
+        SGD sgd = new SGD(List.of(p), SGD.options(0.1).momentum(0.9).dampening(0.5));
         setGrad(p, new float[] {2});
         sgd.step();
         assertEquals(0.8f, p.item(), 1e-7f, "buffer = g = 2 (no dampening on the first step)");
@@ -99,7 +99,8 @@ class SGDTest {
         double[] rb = toDouble(b.toArray());
         Reference refA = new Reference(lr, momentum, dampening, wd, nesterov);
         Reference refB = new Reference(lr, momentum, dampening, wd, nesterov);
-        SGD sgd = new SGD(List.of(a, b), lr, momentum, dampening, wd, nesterov);
+        SGD sgd = new SGD(List.of(a, b),
+                SGD.options(lr).momentum(momentum).dampening(dampening).weightDecay(wd).nesterov(nesterov));
         for (int step = 0; step < 5; step++) {
             float[] ga = Tensor.randn(rng, 3, 4).toArray();
             float[] gb = Tensor.randn(rng, 4).toArray();
@@ -130,7 +131,7 @@ class SGDTest {
     @Test
     void scalarParametersKeepTheirShape() {
         Tensor p = Tensor.scalar(2).requiresGrad(true);
-        SGD sgd = new SGD(List.of(p), 0.1, 0.9, 0, 0.1, true);
+        SGD sgd = new SGD(List.of(p), SGD.options(0.1).momentum(0.9).weightDecay(0.1).nesterov(true));
         for (int i = 0; i < 3; i++) {
             p.zeroGrad();
             try (Tape tape = Tape.record()) {
@@ -147,7 +148,7 @@ class SGDTest {
         Tensor p = Tensor.of(new float[] {1}).requiresGrad(true);
         Tensor q = Tensor.of(new float[] {5}).requiresGrad(true);
         setGrad(p, new float[] {1});
-        new SGD(List.of(p, q), 1, 0.9, 0, 0.1, false).step();
+        new SGD(List.of(p, q), SGD.options(1).momentum(0.9).weightDecay(0.1)).step();
         assertEquals(5f, q.item());
         assertEquals(-0.1f, p.item(), 1e-7f);
     }
@@ -168,11 +169,11 @@ class SGDTest {
     @Test
     void momentumBuffersRoundTrip() {
         Tensor p = Tensor.of(new float[] {1, 2}).requiresGrad(true);
-        SGD sgd = new SGD(List.of(p), 0.1, 0.9, 0, 0, false);
+        SGD sgd = new SGD(List.of(p), SGD.options(0.1).momentum(0.9));
         setGrad(p, new float[] {1, 1});
         sgd.step();
         Tensor saved = sgd.stateDict().get("momentum_buffer.0");
-        SGD other = new SGD(List.of(p), 0.1, 0.9, 0, 0, false);
+        SGD other = new SGD(List.of(p), SGD.options(0.1).momentum(0.9));
         other.loadStateDict(sgd.stateDict());
         assertArrayEquals(saved.toArray(), other.stateDict().get("momentum_buffer.0").toArray());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -188,13 +189,16 @@ class SGDTest {
         List<Tensor> ps = List.of(Tensor.zeros(1).requiresGrad(true));
         assertMessage("SGD: invalid learning rate -1.0 (expected >= 0)", () -> new SGD(ps, -1));
         assertMessage("SGD: invalid learning rate NaN (expected >= 0)", () -> new SGD(ps, Double.NaN));
-        assertMessage("SGD: invalid momentum -0.5 (expected >= 0)", () -> new SGD(ps, 0.1, -0.5, 0, 0, false));
-        assertMessage("SGD: invalid dampening 2.0 (expected 0 to 1)", () -> new SGD(ps, 0.1, 0.5, 2, 0, false));
-        assertMessage("SGD: invalid weight decay -0.1 (expected >= 0)", () -> new SGD(ps, 0.1, 0, 0, -0.1, false));
+        assertMessage("SGD: invalid momentum -0.5 (expected >= 0)", () -> SGD.options(0.1).momentum(-0.5));
+        assertMessage("SGD: invalid dampening 2.0 (expected 0 to 1)", () -> SGD.options(0.1).dampening(2));
+        assertMessage("SGD: invalid weight decay -0.1 (expected >= 0)", () -> SGD.options(0.1).weightDecay(-0.1));
         assertMessage("SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got momentum 0.0 and "
-                + "dampening 0.0", () -> new SGD(ps, 0.1, 0, 0, 0, true));
+                + "dampening 0.0", () -> new SGD(ps, SGD.options(0.1).nesterov(true)));
         assertMessage("SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got momentum 0.9 and "
-                + "dampening 0.1", () -> new SGD(ps, 0.1, 0.9, 0.1, 0, true));
+                + "dampening 0.1", () -> new SGD(ps, SGD.options(0.1).momentum(0.9).dampening(0.1).nesterov(true)));
+        assertMessage("SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got momentum 0.0 and "
+                + "dampening 0.0 in group 1", () -> new SGD(List.of(ParamGroup.of(ps, SGD.options(0.1)),
+                        ParamGroup.of(List.of(Tensor.zeros(2)), SGD.options(0.1).nesterov(true)))));
         Tensor p = ps.get(0);
         assertMessage("SGD: parameter 1 appears more than once", () -> new SGD(List.of(p, p), 0.1));
         assertMessage("SGD: invalid learning rate Infinity (expected >= 0)",

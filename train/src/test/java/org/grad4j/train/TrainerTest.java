@@ -96,16 +96,17 @@ class TrainerTest {
     @Test
     void resumingGivesBitIdenticalWeights(@TempDir Path dir) throws Exception {
         Sequential straight = Synthetic.net(345);
-        new Trainer(straight, new SGD(straight.parameters(), 0.1, 0.9, 0, 1e-4, false)).withSeed(11)
+        SGD.Options options = SGD.options(0.1).momentum(0.9).weightDecay(1e-4);
+        new Trainer(straight, new SGD(straight.parameters(), options)).withSeed(11)
                 .fit(trainLoader(), testLoader(), 2);
 
         Path ckpt = dir.resolve("ckpt.safetensors");
         Sequential first = Synthetic.net(345);
-        new Trainer(first, new SGD(first.parameters(), 0.1, 0.9, 0, 1e-4, false)).withSeed(11)
+        new Trainer(first, new SGD(first.parameters(), options)).withSeed(11)
                 .withCheckpoint(ckpt).fit(trainLoader(), testLoader(), 1);
 
         Sequential resumed = Synthetic.net(999);  // other initial weights: all must come from the checkpoint
-        SGD sgd = new SGD(resumed.parameters(), 0.1, 0.9, 0, 1e-4, false);
+        SGD sgd = new SGD(resumed.parameters(), options);
         Trainer trainer = new Trainer(resumed, sgd).withSeed(11).resumeFrom(Checkpoint.read(ckpt));
         List<EpochMetrics> h = trainer.fit(trainLoader(), testLoader(), 2);
         assertEquals(2, h.size());
