@@ -1,6 +1,7 @@
 package org.grad4j.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -148,7 +149,7 @@ abstract class GroupedOptimizer<O> implements Optimizer {
     @Override
     public final void setLearningRate(double lr) {
         double[] all = new double[groups.size()];
-        java.util.Arrays.fill(all, lr);
+        Arrays.fill(all, lr);
         setLearningRates(all);
     }
 

@@ -36,8 +36,7 @@ public interface Optimizer {
      */
     default void setLearningRates(double... lrs) {
         if (lrs.length != 1) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": " + lrs.length
-                    + " learning rates given for 1 parameter group");
+            throw new IllegalArgumentException("optimizer: " + lrs.length + " learning rates given for 1 parameter group");
         }
         setLearningRate(lrs[0]);
     }

@@ -280,6 +280,48 @@ class AdaptiveOptimizersTest {
     }
 
     @Test
+    void anOptimizerWithoutGroupsHasOneRate() {
+        double[] lr = {0.1};
+        Optimizer plain = new Optimizer() {
+            @Override
+            public void step() {
+            }
+
+            @Override
+            public void zeroGrad() {
+            }
+
+            @Override
+            public double learningRate() {
+                return lr[0];
+            }
+
+            @Override
+            public void setLearningRate(double rate) {
+                lr[0] = rate;
+            }
+
+            @Override
+            public List<Tensor> parameters() {
+                return List.of();
+            }
+
+            @Override
+            public Map<String, Tensor> stateDict() {
+                return Map.of();
+            }
+
+            @Override
+            public void loadStateDict(Map<String, Tensor> state) {
+            }
+        };
+        assertArrayEquals(new double[] {0.1}, plain.learningRates());
+        plain.setLearningRates(0.3);
+        assertEquals(0.3, plain.learningRate());
+        assertMessage("optimizer: 2 learning rates given for 1 parameter group", () -> plain.setLearningRates(1, 2));
+    }
+
+    @Test
     void splitWeightDecayPutsBiasesAndNormalisationParametersApart() {
         var net = Synthetic.net(345);   // conv (weight, bias), batch norm (weight, bias), linear (weight, bias)
         List<Tensor> ps = net.parameters();
