@@ -149,7 +149,8 @@ public final class Trainer {
      *
      * @return the metrics of every epoch, restored ones included
      * @throws TrainingDivergedException if a loss is NaN or infinite
-     * @throws IllegalArgumentException if {@code epochs} is not positive
+     * @throws IllegalArgumentException if {@code epochs} is not positive, or the schedule does not
+     *     cover the run (a one-cycle shorter than it), before the first step
      * @throws java.io.UncheckedIOException naming the file if the checkpoint cannot be written: before
      *     the first step when the path is wrong (a missing directory, a directory, a device), else
      *     after the epoch whose checkpoint failed
