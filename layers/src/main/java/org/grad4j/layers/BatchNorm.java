@@ -19,9 +19,12 @@ import org.grad4j.core.Tensor;
  *       {@code running_mean = (1 - m) * running_mean + m * mean},
  *       {@code running_var = (1 - m) * running_var + m * var * n / (n - 1)} (the <i>unbiased</i>
  *       variance), where {@code m = momentum}, or {@code m = 1 / num_batches_tracked} when momentum
- *       is {@code null} (a cumulative moving average: the plain mean of all batches seen).
+ *       is {@code null} (a cumulative moving average: the plain mean of all batches seen). Other
+ *       frameworks' conventions (the d2l chapter's, Keras'), which weight the old value and keep the
+ *       biased variance, are {@link Momentum} options.
  *   <li><b>Evaluation</b>: {@code y = (x - running_mean) / sqrt(running_var + eps) * weight + bias};
  *       nothing is updated.
+ *   <li><b>Frozen</b> ({@link #setFrozen}): as evaluation in both modes, for fine-tuning.
  *   <li>Without {@code trackRunningStats} there are no buffers and both modes use the batch
  *       statistics (PyTorch registers {@code running_mean} and friends as {@code None}).
  * </ul>
@@ -49,31 +52,45 @@ public abstract class BatchNorm extends Module {
 
     private final int numFeatures;
     private final double eps;
-    private final Double momentum;
+    private final Momentum momentum;
     private final Tensor weight;
     private final Tensor bias;
     private final Tensor runningMean;
     private final Tensor runningVar;
     private final Tensor numBatchesTracked;
+    private boolean frozen;
+    /** While {@link BatchNorms#recalibrate} runs: the pooled statistics of this layer's inputs. */
+    PooledMoments census;
 
     BatchNorm(String name, int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        this(name, numFeatures, eps, pytorchMomentum(name, momentum), affine, trackRunningStats);
+    }
+
+    BatchNorm(String name, int numFeatures, double eps, Momentum momentum, boolean affine, boolean trackRunningStats) {
         if (numFeatures < 1) {
             throw new IllegalArgumentException(name + ": num_features must be positive, got " + numFeatures);
         }
         if (!(eps >= 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException(name + ": eps must be finite and non-negative, got " + eps);
         }
-        if (momentum != null && !(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException(name + ": momentum must be between 0 and 1 (or null), got " + momentum);
-        }
         this.numFeatures = numFeatures;
         this.eps = eps;
-        this.momentum = momentum;
+        this.momentum = java.util.Objects.requireNonNull(momentum, () -> name + ": momentum convention is null");
         this.weight = affine ? parameter("weight", Tensor.ones(numFeatures)) : null;
         this.bias = affine ? parameter("bias", Tensor.zeros(numFeatures)) : null;
         this.runningMean = trackRunningStats ? buffer("running_mean", Tensor.zeros(numFeatures)) : null;
         this.runningVar = trackRunningStats ? buffer("running_var", Tensor.ones(numFeatures)) : null;
         this.numBatchesTracked = trackRunningStats ? integerBuffer("num_batches_tracked", Tensor.scalar(0)) : null;
+    }
+
+    private static Momentum pytorchMomentum(String name, Double momentum) {
+        if (momentum == null) {
+            return Momentum.cumulative();
+        }
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException(name + ": momentum must be between 0 and 1 (or null), got " + momentum);
+        }
+        return Momentum.pytorch(momentum);
     }
 
     /** Whether {@code rank} is an input rank this layer takes. */
@@ -100,17 +117,24 @@ public abstract class BatchNorm extends Module {
             throw new IllegalArgumentException(label + ": input " + x.shape() + " has " + x.dim(1)
                     + " channels, expected " + numFeatures);
         }
-        if (!isTraining() && runningMean != null) {
+        if ((frozen || !isTraining()) && runningMean != null) {
             return Functional.batchNormInference(x, runningMean, runningVar, weight, bias, eps);
         }
         Functional.BatchNormResult r = Functional.batchNormTraining(x, weight, bias, eps);
         if (isTraining() && runningMean != null) {
+            if (census != null) {
+                census.add(x);
+                return r.output();
+            }
             long n = x.size() / numFeatures;
             try (Tape.NoGrad off = Tape.noGrad()) {
                 numBatchesTracked.set(numBatchesTracked.item() + 1);
-                double m = momentum != null ? momentum : 1.0 / numBatchesTracked.item();
-                runningMean.mulInPlace((float) (1 - m)).addInPlace((float) m, r.mean());
-                runningVar.mulInPlace((float) (1 - m)).addInPlace((float) (m * n / (n - 1)), r.variance());
+                long t = (long) numBatchesTracked.item();
+                double oldWeight = momentum.oldWeight(t);
+                double newWeight = momentum.newWeight(t);
+                double varWeight = momentum.unbiasedVariance() ? newWeight * n / (n - 1) : newWeight;
+                runningMean.mulInPlace((float) oldWeight).addInPlace((float) newWeight, r.mean());
+                runningVar.mulInPlace((float) oldWeight).addInPlace((float) varWeight, r.variance());
             }
         }
         return r.output();
@@ -128,6 +152,37 @@ public abstract class BatchNorm extends Module {
         }
     }
 
+    /**
+     * Freezes ({@code true}) or unfreezes this layer. A frozen layer normalises with its running
+     * statistics in both modes, as in evaluation, and never updates them, so it stays frozen
+     * through {@link #train()}; its {@code weight} and {@code bias} stop requiring gradients
+     * (unfreezing asks for them again). The state dict keeps its keys and values. Build the
+     * optimizer after freezing, from the parameters that still require a gradient: an optimizer
+     * that holds a frozen parameter with an old gradient would keep moving it (weight decay).
+     * {@link BatchNorms#freeze} freezes every layer of a model.
+     *
+     * @return {@code this}
+     * @throws IllegalArgumentException when freezing a layer without running statistics
+     *     ({@code track_running_stats=False}): it has no statistics to keep fixed
+     */
+    public BatchNorm setFrozen(boolean frozen) {
+        if (frozen && runningMean == null) {
+            throw new IllegalArgumentException(typeName() + "(" + numFeatures
+                    + "): cannot freeze a layer without running statistics (track_running_stats=False)");
+        }
+        this.frozen = frozen;
+        if (weight != null) {
+            weight.requiresGrad(!frozen);
+            bias.requiresGrad(!frozen);
+        }
+        return this;
+    }
+
+    /** Whether the layer is frozen ({@link #setFrozen}). */
+    public boolean isFrozen() {
+        return frozen;
+    }
+
     /** The number of channels C. */
     public int numFeatures() {
         return numFeatures;
@@ -139,10 +194,16 @@ public abstract class BatchNorm extends Module {
     }
 
     /**
-     * The weight of the new batch statistic in the running average, or {@code null} for the
-     * cumulative average.
+     * The weight of the new batch statistic in the running average (PyTorch's {@code momentum}), or
+     * {@code null} for the cumulative average; for the d2l and Keras conventions
+     * {@code 1 - }{@link Momentum#value()}.
      */
     public Double momentum() {
+        return momentum.isCumulative() ? null : momentum.newWeight(1);
+    }
+
+    /** The momentum convention the running statistics follow ({@link Momentum}). */
+    public Momentum momentumConvention() {
         return momentum;
     }
 
@@ -183,7 +244,153 @@ public abstract class BatchNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return numFeatures + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + Repr.pyFloat(momentum) + ", affine="
+        return numFeatures + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + momentum + ", affine="
                 + Repr.bool(affine()) + ", track_running_stats=" + Repr.bool(trackRunningStats());
+    }
+
+    /**
+     * How the running statistics follow the batch statistics, in the convention of the framework
+     * a model comes from, so that a ported model keeps the same running statistics. With batch mean
+     * {@code mu}, biased batch variance {@code var_b} and {@code n} values per channel:
+     * <ul>
+     *   <li>{@link #pytorch pytorch(m)} ({@code torch.nn.BatchNorm2d(momentum=m)}, default 0.1, the
+     *       weight of the NEW value): {@code running_mean = (1 - m) * running_mean + m * mu},
+     *       {@code running_var = (1 - m) * running_var + m * var_b * n / (n - 1)} (unbiased).
+     *   <li>{@link #cumulative()} ({@code momentum=None}): the same with {@code m = 1 / t} at the
+     *       {@code t}-th batch: the plain mean of every batch's statistics so far.
+     *   <li>{@link #d2l d2l(m)} (the chapter's {@code batch_norm}, {@code momentum=0.9}, the weight
+     *       of the OLD value): {@code moving_mean = m * moving_mean + (1 - m) * mu},
+     *       {@code moving_var = m * moving_var + (1 - m) * var_b} (biased).
+     *   <li>{@link #keras keras(m)} (Keras 3's {@code BatchNormalization(momentum=0.99)}, the weight
+     *       of the OLD value): {@code moving_mean = moving_mean * m + mu * (1 - m)},
+     *       {@code moving_variance = moving_variance * m + var_b * (1 - m)}, with the biased variance
+     *       of {@code ops.moments}. Keras' default {@code epsilon} is 1e-3, not 1e-5: pass it as
+     *       {@code eps}.
+     * </ul>
+     * The weights are computed in double and rounded to float once, as each framework rounds its
+     * float32 constants. Immutable.
+     */
+    public static final class Momentum {
+        /** PyTorch's default: {@code pytorch(0.1)}. */
+        public static final Momentum PYTORCH = new Momentum(Kind.PYTORCH, DEFAULT_MOMENTUM);
+        /** The d2l chapter's: {@code d2l(0.9)}. */
+        public static final Momentum D2L = new Momentum(Kind.D2L, 0.9);
+        /** Keras' default: {@code keras(0.99)}. */
+        public static final Momentum KERAS = new Momentum(Kind.KERAS, 0.99);
+
+        private enum Kind { PYTORCH, CUMULATIVE, D2L, KERAS }
+
+        private final Kind kind;
+        private final double value;
+
+        private Momentum(Kind kind, double value) {
+            if (!(value >= 0 && value <= 1)) {
+                throw new IllegalArgumentException("BatchNorm.Momentum: " + kind.name().toLowerCase(java.util.Locale.ROOT)
+                        + " momentum must be between 0 and 1, got " + value);
+            }
+            this.kind = kind;
+            this.value = value;
+        }
+
+        /**
+         * PyTorch's convention: {@code m} is the weight of the new batch statistic; the variance
+         * kept is the unbiased one.
+         *
+         * @throws IllegalArgumentException if {@code m} is not in {@code [0, 1]}
+         */
+        public static Momentum pytorch(double m) {
+            return new Momentum(Kind.PYTORCH, m);
+        }
+
+        /** PyTorch's {@code momentum=None}: the cumulative average {@code m = 1 / num_batches_tracked}. */
+        public static Momentum cumulative() {
+            return new Momentum(Kind.CUMULATIVE, 0);
+        }
+
+        /**
+         * The d2l chapter's convention: {@code m} is the weight of the old moving value; the
+         * variance kept is the biased one.
+         *
+         * @throws IllegalArgumentException if {@code m} is not in {@code [0, 1]}
+         */
+        public static Momentum d2l(double m) {
+            return new Momentum(Kind.D2L, m);
+        }
+
+        /**
+         * Keras' convention: {@code m} is the weight of the old moving value; the variance kept is
+         * the biased one.
+         *
+         * @throws IllegalArgumentException if {@code m} is not in {@code [0, 1]}
+         */
+        public static Momentum keras(double m) {
+            return new Momentum(Kind.KERAS, m);
+        }
+
+        /** {@code m} as the convention states it (0 for the cumulative average). */
+        public double value() {
+            return value;
+        }
+
+        /** Whether this is PyTorch's cumulative average ({@code momentum=None}). */
+        public boolean isCumulative() {
+            return kind == Kind.CUMULATIVE;
+        }
+
+        /** Whether the running variance averages the unbiased batch variance (PyTorch) or the biased one. */
+        public boolean unbiasedVariance() {
+            return kind == Kind.PYTORCH || kind == Kind.CUMULATIVE;
+        }
+
+        /** The weight of the old running value at the {@code t}-th tracked batch (t from 1). */
+        double oldWeight(long t) {
+            switch (kind) {
+                case PYTORCH:
+                    return 1 - value;
+                case CUMULATIVE:
+                    return 1 - 1.0 / t;
+                default:
+                    return value;
+            }
+        }
+
+        /** The weight of the new batch statistic at the {@code t}-th tracked batch (t from 1). */
+        double newWeight(long t) {
+            switch (kind) {
+                case PYTORCH:
+                    return value;
+                case CUMULATIVE:
+                    return 1.0 / t;
+                default:
+                    return 1 - value;
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Momentum && ((Momentum) o).kind == kind
+                    && Double.compare(((Momentum) o).value, value) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return kind.hashCode() * 31 + Double.hashCode(value);
+        }
+
+        /**
+         * What {@code toString()} of the layer prints after {@code momentum=}: PyTorch's
+         * {@code 0.1} or {@code None}, else {@code d2l(0.9)} or {@code keras(0.99)}.
+         */
+        @Override
+        public String toString() {
+            switch (kind) {
+                case PYTORCH:
+                    return Repr.pyFloat(value);
+                case CUMULATIVE:
+                    return "None";
+                default:
+                    return kind.name().toLowerCase(java.util.Locale.ROOT) + "(" + Repr.pyFloat(value) + ")";
+            }
+        }
     }
 }

@@ -27,6 +27,22 @@ public final class BatchNorm1d extends BatchNorm {
         super("BatchNorm1d", numFeatures, eps, momentum, affine, trackRunningStats);
     }
 
+    /**
+     * A layer with running statistics that follow another framework's momentum convention, for a
+     * model ported from the d2l chapter's code or from Keras ({@link BatchNorm.Momentum}):
+     * {@code new BatchNorm1d(64, 1e-3, BatchNorm.Momentum.KERAS, true)}.
+     *
+     * @param numFeatures the number of channels C
+     * @param eps added to the variance inside the square root (Keras' default is 1e-3)
+     * @param momentum the convention and its value
+     * @param affine whether there are a learnable weight (gamma) and bias (beta)
+     * @throws IllegalArgumentException if numFeatures is not positive or eps is negative or not finite
+     * @throws NullPointerException if momentum is null
+     */
+    public BatchNorm1d(int numFeatures, double eps, BatchNorm.Momentum momentum, boolean affine) {
+        super("BatchNorm1d", numFeatures, eps, momentum, affine, true);
+    }
+
     @Override
     boolean acceptsRank(int rank) {
         return rank == 2 || rank == 3;

@@ -51,7 +51,7 @@ class BatchNormTest {
         return ss;
     }
 
-    private static Tensor vector(double[] v) {
+    static Tensor vector(double[] v) {
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) {
             f[i] = (float) v[i];

@@ -1,0 +1,163 @@
+package org.grad4j.layers;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.grad4j.core.Tape;
+import org.grad4j.core.Tensor;
+
+/**
+ * Operations on every {@link BatchNorm} layer of a model at once: exact population statistics
+ * ({@link #recalibrate}) and freezing for fine-tuning ({@link #freeze}).
+ */
+public final class BatchNorms {
+    private BatchNorms() {
+    }
+
+    /** {@code recalibrate(model, inputs, Integer.MAX_VALUE)}: every batch of {@code inputs}. */
+    public static int recalibrate(Module model, Iterable<Tensor> inputs) {
+        return recalibrate(model, inputs, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Sets the running statistics of every batch-norm layer of {@code model} to the exact mean and
+     * unbiased variance of that layer's inputs over the batches of {@code inputs}: what the chapter
+     * means by "the means and variances of each layer's activations based on the entire dataset".
+     *
+     * <p>The model runs once over the batches (at most {@code maxBatches}) in training mode with
+     * grad mode off, so every layer sees what it sees in training: each batch-norm layer normalises
+     * with its batch's statistics (a layer's inputs depend on the layers before it, and these
+     * normalise with batch statistics too). For every layer with running statistics that is not
+     * {@linkplain BatchNorm#isFrozen() frozen}, the per-channel count, mean and sum of squared
+     * deviations of its inputs are pooled over all batches in double ({@link PooledMoments}), and
+     * at the end {@code running_mean = sum x / n} and
+     * {@code running_var = sum (x - running_mean)^2 / (n - 1)} over all {@code n} values of the
+     * channel, whatever the layer's momentum convention. This is not PyTorch's
+     * {@code torch.optim.swa_utils.update_bn}, which averages the batches' unbiased variances
+     * (momentum None): that ignores the spread between batch means and differs when the last batch
+     * is smaller.
+     *
+     * <p>Only {@code running_mean} and {@code running_var} change: parameters,
+     * {@code num_batches_tracked} and every module's training flag are left as they were. During
+     * the pass the running statistics are not updated, so a failure (a batch of the wrong shape)
+     * leaves the model untouched. Dropout layers are active during the pass, as in training.
+     *
+     * @param model the model; not modified except for the running statistics
+     * @param inputs the batches, each what {@code model.forward} takes (the training images)
+     * @param maxBatches use at most this many batches
+     * @return the number of batches used
+     * @throws IllegalArgumentException if {@code maxBatches < 1}, the model has no batch-norm layer
+     *     to recalibrate, {@code inputs} gives no batch, or a layer saw no input; or what a layer
+     *     throws for a batch
+     * @throws NullPointerException if an argument is null
+     */
+    public static int recalibrate(Module model, Iterable<Tensor> inputs, int maxBatches) {
+        Objects.requireNonNull(model, "recalibrate: model is null");
+        Objects.requireNonNull(inputs, "recalibrate: inputs is null");
+        if (maxBatches < 1) {
+            throw new IllegalArgumentException("recalibrate: maxBatches must be positive, got " + maxBatches);
+        }
+        List<BatchNorm> layers = new ArrayList<>();
+        for (Module m : model.modules()) {
+            if (m instanceof BatchNorm && ((BatchNorm) m).trackRunningStats() && !((BatchNorm) m).isFrozen()) {
+                layers.add((BatchNorm) m);
+            }
+        }
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("recalibrate: " + model.typeName()
+                    + " has no BatchNorm layer with running statistics that is not frozen");
+        }
+        List<Module> all = model.modules();
+        boolean[] modes = new boolean[all.size()];
+        for (int i = 0; i < modes.length; i++) {
+            modes[i] = all.get(i).isTraining();
+        }
+        int batches = 0;
+        try (Tape.NoGrad off = Tape.noGrad()) {
+            for (BatchNorm bn : layers) {
+                bn.census = new PooledMoments(bn.numFeatures());
+            }
+            model.train();
+            Iterator<Tensor> it = inputs.iterator();
+            while (batches < maxBatches && it.hasNext()) {
+                model.forward(Objects.requireNonNull(it.next(), "recalibrate: batch " + batches + " is null"));
+                batches++;
+            }
+            if (batches == 0) {
+                throw new IllegalArgumentException("recalibrate: the inputs gave no batch");
+            }
+            Map<Module, String> names = names(model);
+            for (BatchNorm bn : layers) {
+                if (bn.census.count() == 0) {
+                    throw new IllegalArgumentException("recalibrate: " + label(bn, names)
+                            + " saw no input in " + batches + " batches (is it used by forward?)");
+                }
+            }
+            for (BatchNorm bn : layers) {
+                bn.runningMean().copyFrom(Tensor.of(bn.census.mean(), bn.numFeatures()));
+                bn.runningVar().copyFrom(Tensor.of(bn.census.unbiasedVariance(), bn.numFeatures()));
+            }
+        } finally {
+            for (BatchNorm bn : layers) {
+                bn.census = null;
+            }
+            for (int i = 0; i < modes.length; i++) {
+                all.get(i).setTrainingFlag(modes[i]);
+            }
+        }
+        return batches;
+    }
+
+    /**
+     * Freezes every batch-norm layer of {@code model} ({@link BatchNorm#setFrozen}): for
+     * fine-tuning, the statistics and the affine parameters stay fixed through {@code train()}.
+     * Every layer is checked before any is frozen.
+     *
+     * @return the number of layers frozen
+     * @throws IllegalArgumentException if the model has no batch-norm layer, or one has no running
+     *     statistics (the message names it)
+     * @throws NullPointerException if {@code model} is null
+     */
+    public static int freeze(Module model) {
+        Objects.requireNonNull(model, "freeze: model is null");
+        List<BatchNorm> layers = new ArrayList<>();
+        for (Module m : model.modules()) {
+            if (m instanceof BatchNorm) {
+                BatchNorm bn = (BatchNorm) m;
+                if (!bn.trackRunningStats()) {
+                    throw new IllegalArgumentException("freeze: " + label(bn, names(model))
+                            + " has no running statistics (track_running_stats=False) to keep fixed");
+                }
+                layers.add(bn);
+            }
+        }
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("freeze: " + model.typeName() + " has no BatchNorm layer");
+        }
+        for (BatchNorm bn : layers) {
+            bn.setFrozen(true);
+        }
+        return layers.size();
+    }
+
+    /** Each descendant's state-dict prefix ({@code 1}, {@code block.bn1}), the first if shared. */
+    private static Map<Module, String> names(Module model) {
+        Map<Module, String> out = new IdentityHashMap<>();
+        addNames(model, "", out);
+        return out;
+    }
+
+    private static void addNames(Module m, String name, Map<Module, String> out) {
+        if (out.putIfAbsent(m, name) == null) {
+            m.namedChildren().forEach((k, c) -> addNames(c, name.isEmpty() ? k : name + "." + k, out));
+        }
+    }
+
+    private static String label(BatchNorm bn, Map<Module, String> names) {
+        String name = names.get(bn);
+        return bn.typeName() + "(" + bn.numFeatures() + ")" + (name == null || name.isEmpty() ? "" : " '" + name + "'");
+    }
+}
