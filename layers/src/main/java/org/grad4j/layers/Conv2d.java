@@ -1,25 +1,31 @@
 package org.grad4j.layers;
 
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.Random;
 import org.grad4j.core.Functional;
 import org.grad4j.core.Tensor;
 
 /**
- * A 2-D convolution (cross-correlation), PyTorch's {@code nn.Conv2d} with square kernel, stride
- * and zero padding, dilation 1 and one group.
+ * A 2-D convolution (cross-correlation), PyTorch's {@code nn.Conv2d} with zero padding, dilation 1
+ * and one group. Kernel size, stride and padding are given either as one number for both
+ * directions ({@code new Conv2d(1, 6, 5)}) or per direction, as PyTorch's tuple forms
+ * ({@code nn.Conv2d(4, 5, kernel_size=(3, 5))} is {@code new Conv2d(4, 5, new int[] {3, 5},
+ * new int[] {1, 1}, new int[] {0, 0}, true)}), always height first.
  *
- * <p>Shapes: x {@code [N, C, H, W]}, weight {@code [F, C, k, k]}, bias {@code [F]}, y
- * {@code [N, F, H', W']} with {@code H' = (H + 2*padding - k) / stride + 1} (rounded down), the same
- * for W'. Parameters {@code weight} and {@code bias} (absent without bias). Initialisation is
- * PyTorch's default ({@link Init}) with {@code fan_in = C*k*k}: weight and bias
- * U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+ * <p>Shapes: x {@code [N, C, H, W]}, weight {@code [F, C, kh, kw]}, bias {@code [F]}, y
+ * {@code [N, F, H', W']} with {@code H' = (H + 2*ph - kh) / sh + 1} and
+ * {@code W' = (W + 2*pw - kw) / sw + 1} (rounded down). Parameters {@code weight} and {@code bias}
+ * (absent without bias). Initialisation is PyTorch's default ({@link Init}) with
+ * {@code fan_in = C*kh*kw}: weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Dilation is not
+ * supported: core's {@link Functional#conv2d} has none.
  */
 public final class Conv2d extends Module {
     private final int inChannels;
     private final int outChannels;
-    private final int kernelSize;
-    private final int stride;
-    private final int padding;
+    private final int[] kernelSize;
+    private final int[] stride;
+    private final int[] padding;
     private final Tensor weight;
     private final Tensor bias;
 
@@ -39,28 +45,67 @@ public final class Conv2d extends Module {
     }
 
     /**
-     * A layer initialised from {@code rng} (weight first, then bias).
+     * A layer with a square kernel, the same stride and padding in both directions, initialised from
+     * {@code rng} (weight first, then bias).
      *
      * @throws IllegalArgumentException if a channel count, the kernel size or the stride is not
      *     positive, or the padding is negative
      */
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, boolean bias,
             Random rng) {
-        if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || padding < 0) {
+        this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
+                new int[] {padding, padding}, bias, rng);
+    }
+
+    /** A layer with per-direction geometry, initialised from {@link Init#defaultRandom()}. */
+    public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, boolean bias) {
+        this(inChannels, outChannels, kernelSize, stride, padding, bias, Init.defaultRandom());
+    }
+
+    /**
+     * A layer with per-direction geometry, PyTorch's tuple forms, initialised from {@code rng}
+     * (weight first, then bias).
+     *
+     * @param kernelSize {@code {kh, kw}}
+     * @param stride {@code {sh, sw}}
+     * @param padding {@code {ph, pw}}, zeros added above and below, left and right
+     * @throws IllegalArgumentException if a tuple does not have 2 entries, a channel count, kernel
+     *     size or stride is not positive, or a padding is negative; the arrays are copied
+     * @throws NullPointerException if a tuple is null
+     */
+    public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, boolean bias,
+            Random rng) {
+        this.kernelSize = pair("kernel_size", kernelSize);
+        this.stride = pair("stride", stride);
+        this.padding = pair("padding", padding);
+        if (inChannels < 1 || outChannels < 1 || Math.min(this.kernelSize[0], this.kernelSize[1]) < 1
+                || Math.min(this.stride[0], this.stride[1]) < 1 || Math.min(this.padding[0], this.padding[1]) < 0) {
             throw new IllegalArgumentException("Conv2d: expected positive channels, kernel_size and stride and "
                     + "non-negative padding, got in_channels=" + inChannels + ", out_channels=" + outChannels
-                    + ", kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding);
+                    + ", kernel_size=" + spell(this.kernelSize) + ", stride=" + spell(this.stride)
+                    + ", padding=" + spell(this.padding));
         }
         this.inChannels = inChannels;
         this.outChannels = outChannels;
-        this.kernelSize = kernelSize;
-        this.stride = stride;
-        this.padding = padding;
-        Tensor w = Tensor.zeros(outChannels, inChannels, kernelSize, kernelSize);
+        Tensor w = Tensor.zeros(outChannels, inChannels, this.kernelSize[0], this.kernelSize[1]);
         Tensor b = bias ? Tensor.zeros(outChannels) : null;
         Init.defaultLinearInit(w, b, rng);
         this.weight = parameter("weight", w);
         this.bias = bias ? parameter("bias", b) : null;
+    }
+
+    private static int[] pair(String name, int[] values) {
+        Objects.requireNonNull(values, () -> "Conv2d: " + name + " is null");
+        if (values.length != 2) {
+            throw new IllegalArgumentException("Conv2d: " + name + " must have 2 entries (height, width), got "
+                    + Arrays.toString(values));
+        }
+        return values.clone();
+    }
+
+    /** {@code 5} for a square pair, {@code (3, 5)} otherwise: as the layer was most likely written. */
+    private static String spell(int[] pair) {
+        return pair[0] == pair[1] ? String.valueOf(pair[0]) : Repr.tuple(pair);
     }
 
     /**
@@ -79,15 +124,15 @@ public final class Conv2d extends Module {
             throw new IllegalArgumentException(label() + ": input " + x.shape() + " has " + x.dim(1)
                     + " channels, expected " + inChannels);
         }
-        Pooling.checkWindow(label(), x, kernelSize, padding);
-        return Functional.conv2d(x, weight, bias, stride, padding);
+        Pooling.checkWindow(label(), x, kernelSize[0], kernelSize[1], padding[0], padding[1]);
+        return Functional.conv2d(x, weight, bias, stride[0], stride[1], padding[0], padding[1]);
     }
 
     private String label() {
-        return "Conv2d(in=" + inChannels + ", out=" + outChannels + ", kernel=" + kernelSize + ")";
+        return "Conv2d(in=" + inChannels + ", out=" + outChannels + ", kernel=" + spell(kernelSize) + ")";
     }
 
-    /** The weight {@code [out, in, k, k]}, a parameter. */
+    /** The weight {@code [out, in, kh, kw]}, a parameter. */
     public Tensor weight() {
         return weight;
     }
@@ -107,27 +152,27 @@ public final class Conv2d extends Module {
         return outChannels;
     }
 
-    /** The kernel's height and width. */
-    public int kernelSize() {
-        return kernelSize;
+    /** The kernel's height and width, {@code {kh, kw}} (a copy). */
+    public int[] kernelSize() {
+        return kernelSize.clone();
     }
 
-    /** The step between windows, both directions. */
-    public int stride() {
-        return stride;
+    /** The step between windows, {@code {sh, sw}} (a copy). */
+    public int[] stride() {
+        return stride.clone();
     }
 
-    /** The zeros added on each side, both directions. */
-    public int padding() {
-        return padding;
+    /** The zeros added on each side, {@code {ph, pw}} (a copy). */
+    public int[] padding() {
+        return padding.clone();
     }
 
     @Override
     protected String extraRepr() {
-        String s = inChannels + ", " + outChannels + ", kernel_size=" + Repr.tuple(kernelSize, kernelSize)
-                + ", stride=" + Repr.tuple(stride, stride);
-        if (padding != 0) {
-            s += ", padding=" + Repr.tuple(padding, padding);
+        String s = inChannels + ", " + outChannels + ", kernel_size=" + Repr.tuple(kernelSize)
+                + ", stride=" + Repr.tuple(stride);
+        if (padding[0] != 0 || padding[1] != 0) {
+            s += ", padding=" + Repr.tuple(padding);
         }
         if (bias == null) {
             s += ", bias=False";

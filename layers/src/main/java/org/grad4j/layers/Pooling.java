@@ -27,14 +27,19 @@ final class Pooling {
         }
     }
 
-    /** Requires the padded input to be at least as large as the kernel, so the output is not empty. */
+    /** Requires the padded input to be at least as large as the square kernel, so the output is not empty. */
     static void checkWindow(String label, Tensor x, int kernel, int padding) {
+        checkWindow(label, x, kernel, kernel, padding, padding);
+    }
+
+    /** Requires the padded input to be at least as large as the {@code kh x kw} kernel. */
+    static void checkWindow(String label, Tensor x, int kh, int kw, int ph, int pw) {
         int h = x.dim(2);
         int w = x.dim(3);
-        if (h + 2 * padding < kernel || w + 2 * padding < kernel) {
-            String padded = padding == 0 ? "" : " (" + (h + 2 * padding) + "x" + (w + 2 * padding) + " padded)";
+        if ((long) h + 2L * ph < kh || (long) w + 2L * pw < kw) {
+            String padded = ph == 0 && pw == 0 ? "" : " (" + (h + 2L * ph) + "x" + (w + 2L * pw) + " padded)";
             throw new IllegalArgumentException(label + ": input " + x.shape() + " is " + h + "x" + w + padded
-                    + ", smaller than the kernel " + kernel + "x" + kernel);
+                    + ", smaller than the kernel " + kh + "x" + kw);
         }
     }
 }

@@ -2,7 +2,9 @@ package org.grad4j.layers;
 
 import static org.grad4j.layers.Golden.assertClose;
 import static org.grad4j.layers.Golden.leaf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.Map;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
@@ -37,6 +39,30 @@ class LayerGoldenTest {
     void conv2dStride2Pad1() {
         Conv2d conv = new Conv2d(2, 3, 3, 2, 1);
         checkWeighted("conv2d_stride2_pad1", conv, conv.weight(), conv.bias());
+    }
+
+    @Test
+    void conv2dRectangularKernel() {
+        Conv2d conv = new Conv2d(4, 5, new int[] {3, 5}, new int[] {1, 1}, new int[] {0, 0}, true);
+        assertEquals(Golden.load("conv2d_k3x5").metadata().get("repr"), conv.toString());
+        checkWeighted("conv2d_k3x5", conv, conv.weight(), conv.bias());
+    }
+
+    @Test
+    void conv2dPerDirectionStrideAndPaddingWithoutBias() {
+        Conv2d conv = new Conv2d(4, 5, new int[] {3, 5}, new int[] {2, 1}, new int[] {1, 2}, false);
+        SafeTensors g = Golden.load("conv2d_k3x5_s2x1_p1x2");
+        assertEquals(g.metadata().get("repr"), conv.toString());
+        assertEquals(List.of("weight"), List.copyOf(conv.stateDict().keySet()));
+        conv.loadStateDict(Map.of("weight", g.tensor("w")), true);
+        Tensor x = leaf(g.tensor("x"));
+        try (Tape tape = Tape.record()) {
+            Tensor y = conv.forward(x);
+            assertClose("y", g.tensor("y"), y);
+            y.backward(g.tensor("dy"));
+        }
+        assertClose("dx", g.tensor("dx"), x.grad());
+        assertClose("dw", g.tensor("dw"), conv.weight().grad());
     }
 
     @Test

@@ -71,8 +71,37 @@ class LayersTest {
         Conv2d noBias = new Conv2d(2, 3, 3, 1, 1, false);
         assertNull(noBias.bias());
         assertEquals(1, noBias.parameters().size());
-        assertEquals(3, noBias.kernelSize());
-        assertEquals(1, noBias.padding());
+        assertArrayEquals(new int[] {3, 3}, noBias.kernelSize());
+        assertArrayEquals(new int[] {1, 1}, noBias.padding());
+    }
+
+    @Test
+    void conv2dPerDirectionGeometryAndErrors() {
+        Conv2d conv = new Conv2d(4, 5, new int[] {3, 5}, new int[] {2, 1}, new int[] {1, 0}, true);
+        assertArrayEquals(new int[] {2, 5, 5, 7}, dims(conv.forward(Tensor.zeros(2, 4, 9, 11))));
+        assertArrayEquals(new int[] {3, 5}, conv.kernelSize());
+        assertArrayEquals(new int[] {2, 1}, conv.stride());
+        assertArrayEquals(new int[] {1, 0}, conv.padding());
+        assertArrayEquals(new int[] {5, 4, 3, 5}, dims(conv.weight()));
+        assertEquals("Conv2d(4, 5, kernel_size=(3, 5), stride=(2, 1), padding=(1, 0))", conv.toString());
+        assertEquals("Conv2d(in=4, out=5, kernel=(3, 5)): input [1, 4, 9, 4] is 9x4 (11x4 padded), smaller than "
+                + "the kernel 3x5", error(() -> conv.forward(Tensor.zeros(1, 4, 9, 4))));
+        assertEquals("Conv2d: kernel_size must have 2 entries (height, width), got [3, 5, 1]",
+                error(() -> new Conv2d(4, 5, new int[] {3, 5, 1}, new int[] {1, 1}, new int[] {0, 0}, true)));
+        assertEquals("Conv2d: stride must have 2 entries (height, width), got [1]",
+                error(() -> new Conv2d(4, 5, new int[] {3, 5}, new int[] {1}, new int[] {0, 0}, true)));
+        assertEquals("Conv2d: padding must have 2 entries (height, width), got []",
+                error(() -> new Conv2d(4, 5, new int[] {3, 5}, new int[] {1, 1}, new int[0], true)));
+        assertEquals("Conv2d: expected positive channels, kernel_size and stride and non-negative padding, got "
+                + "in_channels=4, out_channels=5, kernel_size=(3, 0), stride=1, padding=0",
+                error(() -> new Conv2d(4, 5, new int[] {3, 0}, new int[] {1, 1}, new int[] {0, 0}, true)));
+        assertEquals("Conv2d: expected positive channels, kernel_size and stride and non-negative padding, got "
+                + "in_channels=4, out_channels=5, kernel_size=3, stride=(1, -1), padding=(0, -2)",
+                error(() -> new Conv2d(4, 5, new int[] {3, 3}, new int[] {1, -1}, new int[] {0, -2}, true)));
+        int[] kernel = {3, 5};
+        Conv2d copied = new Conv2d(4, 5, kernel, new int[] {1, 1}, new int[] {0, 0}, true);
+        kernel[0] = 7;
+        assertArrayEquals(new int[] {3, 5}, copied.kernelSize(), "the tuple is copied");
     }
 
     @Test
