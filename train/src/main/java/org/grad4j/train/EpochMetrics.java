@@ -16,14 +16,31 @@ import java.util.Locale;
  * @param seconds wall-clock seconds of the whole epoch, evaluation included
  * @param gcSeconds seconds the JVM's garbage collectors reported spending during the epoch
  *     (summed over collectors, so concurrent work counts too), NaN when not measured
+ * @param recalibratedTestAccuracy test accuracy after the batch-norm running statistics were set
+ *     to exact population statistics ({@code BatchNorms.recalibrate}) at the end of this epoch,
+ *     NaN when not recalibrated; {@code testAccuracy} is then the accuracy before, with the
+ *     running averages of training
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
-                           double examplesPerSecond, double seconds, double gcSeconds) {
+                           double examplesPerSecond, double seconds, double gcSeconds,
+                           double recalibratedTestAccuracy) {
+
+    /** Metrics without recalibration (NaN). */
+    public EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
+                        double examplesPerSecond, double seconds, double gcSeconds) {
+        this(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, gcSeconds, Double.NaN);
+    }
 
     /** Metrics without a garbage-collection time (NaN). */
     public EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
                         double examplesPerSecond, double seconds) {
         this(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, Double.NaN);
+    }
+
+    /** These metrics with {@code recalibratedTestAccuracy} set. */
+    public EpochMetrics withRecalibratedTestAccuracy(double accuracy) {
+        return new EpochMetrics(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, gcSeconds,
+                accuracy);
     }
 
     /**
@@ -43,7 +60,8 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
     /**
      * One JSON object on one line, e.g. {@code {"epoch":1,"train_loss":0.65,"train_acc":0.77,
      * "test_acc":0.81,"examples_per_sec":29770.0,"seconds":2.0,"gc_seconds":0.04}}; NaN becomes
-     * {@code null}.
+     * {@code null}. {@code "test_acc_recalibrated"} follows only when the epoch was recalibrated, so
+     * files without recalibration keep their old form.
      */
     public String toJson() {
         return "{\"epoch\":" + epoch
@@ -52,7 +70,9 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
                 + ",\"test_acc\":" + json(testAccuracy)
                 + ",\"examples_per_sec\":" + json(examplesPerSecond)
                 + ",\"seconds\":" + json(seconds)
-                + ",\"gc_seconds\":" + json(gcSeconds) + "}";
+                + ",\"gc_seconds\":" + json(gcSeconds)
+                + (Double.isNaN(recalibratedTestAccuracy) ? "" : ",\"test_acc_recalibrated\":" + json(recalibratedTestAccuracy))
+                + "}";
     }
 
     private static String json(double v) {
@@ -93,7 +113,10 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
                     number(fields, "test_acc", line), number(fields, "examples_per_sec", line),
                     number(fields, "seconds", line),
                     // Written since grad4j 0.1.0's speed work; older files lack it.
-                    fields.containsKey("gc_seconds") ? number(fields, "gc_seconds", line) : Double.NaN);
+                    fields.containsKey("gc_seconds") ? number(fields, "gc_seconds", line) : Double.NaN,
+                    // Only epochs followed by BatchNorms.recalibrate have it.
+                    fields.containsKey("test_acc_recalibrated") ? number(fields, "test_acc_recalibrated", line)
+                            : Double.NaN);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("metrics: bad number in " + line, e);
         }

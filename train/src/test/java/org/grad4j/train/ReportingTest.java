@@ -36,6 +36,17 @@ class ReportingTest {
     }
 
     @Test
+    void aRecalibratedEpochRecordsBothAccuraciesAndOldLinesStillLoad() {
+        EpochMetrics recalibrated = E1.withRecalibratedTestAccuracy(0.85);
+        assertEquals(0.81, recalibrated.testAccuracy());
+        assertEquals("{\"epoch\":1,\"train_loss\":0.65,\"train_acc\":0.77,\"test_acc\":0.81,"
+                + "\"examples_per_sec\":29770.0,\"seconds\":2.0,\"gc_seconds\":null,\"test_acc_recalibrated\":0.85}",
+                recalibrated.toJson());
+        assertEquals(recalibrated, EpochMetrics.fromJson(recalibrated.toJson()));
+        assertTrue(Double.isNaN(EpochMetrics.fromJson(E1.toJson()).recalibratedTestAccuracy()));
+    }
+
+    @Test
     void badJsonLinesAreNamed() {
         assertEquals("metrics: not a JSON object: nope",
                 assertThrows(IllegalArgumentException.class, () -> EpochMetrics.fromJson("nope")).getMessage());
