@@ -292,4 +292,34 @@ class BnLeNetTest {
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary left");
         }
     }
+
+    @Test
+    void recalibrateOptionsAreCheckedBeforeTraining() {
+        Run r = run("--recalibrate", "--bn", "scratch");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("bnlenet: --recalibrate needs --bn library (running statistics to recalibrate), "
+                + "got --bn scratch"), r.err());
+        r = run("--recalibrate-batches", "3");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("bnlenet: --recalibrate-batches needs --recalibrate"), r.err());
+        r = run("--recalibrate", "--recalibrate-batches", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("bnlenet: --recalibrate-batches must be positive, got 0"), r.err());
+    }
+
+    @Test
+    void recalibratePrintsAndRecordsBothAccuracies(@TempDir Path dir) throws Exception {
+        assumeTrue(REAL_DATA, "needs /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)");
+        Path metrics = dir.resolve("metrics.jsonl");
+        Run r = run("--epochs", "1", "--train-limit", "1000", "--batch-size", "100", "--lr", "0.3", "--metrics",
+                metrics.toString(), "--recalibrate", "--recalibrate-batches", "4");
+        assertEquals(0, r.code(), r.err());
+        List<EpochMetrics> m = MetricsFile.read(metrics);
+        assertEquals(1, m.size());
+        EpochMetrics last = m.get(0);
+        assertTrue(last.recalibratedTestAccuracy() > 0.1, "above chance: " + last);
+        String line = String.format(java.util.Locale.ROOT, "recalibrated on 4 training batches: test acc %.4f with "
+                + "running averages, %.4f with exact statistics", last.testAccuracy(), last.recalibratedTestAccuracy());
+        assertTrue(r.out().contains(line), r.out());
+    }
 }
