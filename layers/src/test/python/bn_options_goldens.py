@@ -1,5 +1,5 @@
-"""PyTorch goldens for issue 12: batch-norm momentum options, torchvision's FrozenBatchNorm2d and
-Conv2d with per-dimension geometry.
+"""PyTorch goldens for issue 12: batch-norm momentum options, torchvision's FrozenBatchNorm2d,
+Conv2d with per-dimension geometry, and batch norms folded into the layer before them.
 
 Run from the repository root with Debian's python3-torch (PyTorch 1.13, CPU):
 
@@ -84,6 +84,40 @@ def conv2d(out, name, kernel_size, stride, padding, bias):
     save("%s/%s.safetensors" % (out, name), t, {"repr": repr(conv)})
 
 
+def folded(out):
+    """A small conv net with batch norms, its eval output, and PyTorch's own folding of it
+    (torch.nn.utils.fusion) loaded into the same nn.Sequential without the batch norms."""
+    torch.manual_seed(15)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.Sigmoid(), torch.nn.MaxPool2d(2, 2),
+        torch.nn.Conv2d(3, 4, (3, 2), bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(), torch.nn.Flatten(),
+        torch.nn.Linear(24, 6), torch.nn.BatchNorm1d(6), torch.nn.Sigmoid(), torch.nn.Linear(6, 3))
+    with torch.no_grad():
+        for m in net:
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.weight.copy_(torch.rand(m.num_features) + 0.5)
+                m.bias.copy_(torch.randn(m.num_features))
+        for _ in range(3):
+            net(torch.randn(8, 1, 10, 10) * 2 + 1)
+    net.eval()
+    x = torch.randn(4, 1, 10, 10)
+    y = net(x)
+    fusion = torch.nn.utils.fusion
+    plain = torch.nn.Sequential(
+        fusion.fuse_conv_bn_eval(net[0], net[1]), torch.nn.Sigmoid(), torch.nn.MaxPool2d(2, 2),
+        fusion.fuse_conv_bn_eval(net[4], net[5]), torch.nn.ReLU(), torch.nn.Flatten(),
+        fusion.fuse_linear_bn_eval(net[8], net[9]), torch.nn.Sigmoid(), torch.nn.Linear(6, 3))
+    with torch.no_grad():
+        plain[8].weight.copy_(net[11].weight)
+        plain[8].bias.copy_(net[11].bias)
+    t = {"x": x, "y": y, "y_folded": plain(x)}
+    for k, v in net.state_dict().items():
+        t["net." + k] = v
+    for k, v in plain.state_dict().items():
+        t["folded." + k] = v
+    save("%s/folded_bn.safetensors" % out, t, {"net": repr(net), "folded": repr(plain)})
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     batchnorm_momentum(out, "batchnorm2d_momentum03", 0.3)
@@ -91,3 +125,4 @@ if __name__ == "__main__":
     frozen_batchnorm(out)
     conv2d(out, "conv2d_k3x5", (3, 5), 1, 0, True)
     conv2d(out, "conv2d_k3x5_s2x1_p1x2", (3, 5), (2, 1), (1, 2), False)
+    folded(out)

@@ -11,7 +11,8 @@ import org.grad4j.core.Tensor;
 
 /**
  * Operations on every {@link BatchNorm} layer of a model at once: exact population statistics
- * ({@link #recalibrate}) and freezing for fine-tuning ({@link #freeze}).
+ * ({@link #recalibrate}), freezing for fine-tuning ({@link #freeze}) and folding into the
+ * preceding layer for inference ({@link #fold}).
  */
 public final class BatchNorms {
     private BatchNorms() {
@@ -141,6 +142,47 @@ public final class BatchNorms {
             bn.setFrozen(true);
         }
         return layers.size();
+    }
+
+    /**
+     * An evaluation-only copy of {@code model} in which every batch norm that directly follows a
+     * {@link Conv2d} ({@link BatchNorm2d}) or a {@link Linear} ({@link BatchNorm1d}) in the same
+     * {@link Sequential} is folded into that layer's weight and bias: with
+     * {@code s = gamma / sqrt(running_var + eps)} per output channel, {@code W' = W * s} (each
+     * output channel's row or filter) and {@code b' = (b - running_mean) * s + beta}, in double.
+     * In evaluation mode the copy computes what the original computes, up to float rounding, with
+     * one layer less per batch norm.
+     *
+     * <p>The copy is a new {@link Sequential} (nested ones stay nested) without the batch-norm
+     * layers, so its children are renumbered: BN-LeNet's {@code 0.weight}, {@code 4.weight},
+     * {@code 9.weight}, {@code 12.weight}, {@code 15.weight} become {@code 0.weight},
+     * {@code 3.weight}, {@code 7.weight}, {@code 9.weight}, {@code 11.weight}, the keys of the same
+     * PyTorch {@code nn.Sequential} written without its batch norms. A layer a batch norm was folded
+     * into always has a bias, so in PyTorch it must be declared with {@code bias=True}. The copy is
+     * in evaluation mode and its parameters do not require gradients; training it is not what it
+     * is for (its batch norms are gone). The original is not modified. Folding uses the running
+     * statistics whatever the original's mode, frozen or not. Another module than Sequential,
+     * Conv2d, Linear, BatchNorm1d/2d, MaxPool2d, AvgPool2d, Sigmoid, ReLU, Flatten and Dropout cannot
+     * be copied and is an error. A Linear folded with a BatchNorm1d must get 2-D input {@code [N, in]}
+     * (on {@code [N, L, in]} BatchNorm1d would normalise another dimension).
+     *
+     * @return the folded copy, in evaluation mode
+     * @throws IllegalArgumentException if the model has no batch norm, a batch norm follows no
+     *     Conv2d (BatchNorm2d) or Linear (BatchNorm1d), has another channel count than that layer's
+     *     outputs, or has no running statistics, or a module cannot be copied; the message names it
+     * @throws NullPointerException if {@code model} is null
+     */
+    public static Sequential fold(Sequential model) {
+        Objects.requireNonNull(model, "fold: model is null");
+        if (model.modules().stream().noneMatch(m -> m instanceof BatchNorm)) {
+            throw new IllegalArgumentException("fold: " + model.typeName() + " has no BatchNorm layer to fold");
+        }
+        Sequential folded = Folding.copy(model, "");
+        folded.eval();
+        for (Tensor p : folded.parameters()) {
+            p.requiresGrad(false);
+        }
+        return folded;
     }
 
     /** Each descendant's state-dict prefix ({@code 1}, {@code block.bn1}), the first if shared. */
