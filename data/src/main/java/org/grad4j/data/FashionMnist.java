@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017): 60,000 training and 10,000 test images of
@@ -15,19 +17,22 @@ import java.util.Objects;
  *
  * <p>The four files ({@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
  * {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, each gzip-compressed with
- * {@code .gz} or not) are looked for, in this order, in
+ * {@code .gz} or not) are taken from a directory the user names, if one is named: the one given
+ * with {@link #withDirectory(Path)}, or else the one in the environment variable
+ * {@code GRAD4J_DATA} (each in torchvision's layout, {@code <dir>/FashionMNIST/raw}, too). A named
+ * directory is used or refused, never passed over: when neither it nor its torchvision
+ * subdirectory holds all four files, {@link #locate()} fails with a message saying what is wrong
+ * with it. With no directory named, they are looked for, in this order, in
  * <ol>
- *   <li>the directory given with {@link #withDirectory(Path)};
- *   <li>the directory named by the environment variable {@code GRAD4J_DATA};
- *   <li>the cache, {@code ~/.cache/grad4j/fashion-mnist};
- *   <li>(each of these three also in torchvision's layout, {@code <dir>/FashionMNIST/raw}, right after it);
+ *   <li>the cache, {@code ~/.cache/grad4j/fashion-mnist}, then its {@code FashionMNIST/raw};
  *   <li>{@code /usr/share/datasets/fashion-mnist}, where Debian's package {@code dataset-fashion-mnist} puts them;
  * </ol>
  * and the first directory holding all four is used. Otherwise they are downloaded from the
  * official mirror into the cache (see {@link #locate()}).
  *
- * <p>Loading checks that image and label counts agree, that every label is below 10, that
- * images are 28x28 and, unless switched off with {@link #withVerification(boolean)}, that the
+ * <p>Loading checks, from each file's header and before reading its payload, that it declares
+ * 28x28 images and no more images or labels than the split holds (60,000 or 10,000); then that
+ * image and label counts agree, that every label is below 10 and, unless switched off with {@link #withVerification(boolean)}, that the
  * SHA-256 of each decompressed file is the published one. Switching verification off reads
  * other datasets with the same file names and layout, such as the original MNIST.
  * <pre>{@code
@@ -201,7 +206,8 @@ public final class FashionMnist {
     }
 
     /**
-     * This configuration with a directory searched first (its torchvision subdirectory second).
+     * This configuration with a directory named by the user: the files are taken from it (or its
+     * torchvision subdirectory) and from nowhere else; {@code GRAD4J_DATA} is then ignored.
      *
      * @param directory the directory, or {@code null} for none
      * @return a new configuration
@@ -211,7 +217,8 @@ public final class FashionMnist {
     }
 
     /**
-     * This configuration with another value for {@code GRAD4J_DATA} than the environment's.
+     * This configuration with another value for {@code GRAD4J_DATA} than the environment's. Like
+     * {@link #withDirectory}, a directory named there is used or refused.
      *
      * @param value a directory, or {@code null} (or blank) for unset
      * @return a new configuration
@@ -221,7 +228,8 @@ public final class FashionMnist {
     }
 
     /**
-     * This configuration with another cache directory, searched third and downloaded into.
+     * This configuration with another cache directory, searched first when no directory is named
+     * and downloaded into.
      *
      * @param cacheDirectory the directory
      * @return a new configuration
@@ -280,7 +288,9 @@ public final class FashionMnist {
     }
 
     /**
-     * The directories searched, in order (see the class comment).
+     * The directories searched, in order (see the class comment): the named directory and its
+     * torchvision subdirectory when one is named, otherwise the cache, its torchvision
+     * subdirectory and the system directory.
      *
      * @return the directories, without duplicates
      */
@@ -293,21 +303,28 @@ public final class FashionMnist {
     }
 
     /**
-     * The directory holding all four files: the first one found on the {@link #searchPath()}, or
-     * else the cache after downloading the missing files from the mirror (each written to a
+     * The directory holding all four files: the named directory (or its torchvision
+     * subdirectory) when one is named, otherwise the first one found on the {@link #searchPath()},
+     * or else the cache after downloading the missing files from the mirror (each written to a
      * temporary file and renamed only after its SHA-256 is checked).
      *
      * @return the directory
-     * @throws DataNotFoundException if no directory holds the files and the download is switched
-     *     off or failed; the message lists the places searched and the ways to get the data
+     * @throws DataNotFoundException if a named directory does not hold the four files (the message
+     *     says what is wrong with it: it does not exist, is not a directory, is empty, lacks some
+     *     files, or has a broken link or a directory in place of one), or if no directory on the
+     *     search path holds them and the download is switched off or failed (the message lists the
+     *     places searched and the ways to get the data)
      * @throws IOException if a directory cannot be read
      */
     public Path locate() throws IOException {
         List<Place> places = places();
         for (Place place : places) {
-            if (missing(place.path).isEmpty()) {
+            if (problem(place.path) == null) {
                 return place.path;
             }
+        }
+        if (namedDirectory() != null) {
+            throw new DataNotFoundException(notInNamedDirectory(places), null);
         }
         IOException failure = null;
         if (download) {
@@ -343,25 +360,40 @@ public final class FashionMnist {
      * @return {@code [N, 1, 28, 28]} with pixels in [0, 1] and labels 0 to 9
      * @throws DataNotFoundException if a file is missing
      * @throws IdxFormatException if a file is not a well-formed IDX file with the right magic
-     * @throws InvalidDatasetException if the images are not 28x28, the counts differ, a label is
-     *     10 or more, or (with {@code verify}) a SHA-256 differs
+     * @throws InvalidDatasetException if a header declares more images or labels than the split
+     *     holds (checked before the payload is read) or images that are not 28x28, the counts
+     *     differ, a label is 10 or more, or (with {@code verify}) a SHA-256 differs
      * @throws IOException if a file cannot be read
      */
     public static ImageDataset read(Path directory, Split split, boolean verify) throws IOException {
         Path imagesPath = file(directory, split.images);
         Path labelsPath = file(directory, split.labels);
-        IdxArray images = Idx.read(imagesPath, Idx.IMAGES);
-        IdxArray labels = Idx.read(labelsPath, Idx.LABELS);
-        if (images.dim(1) != SIZE || images.dim(2) != SIZE) {
-            throw new InvalidDatasetException(images.name() + ": image size: actual " + images.dim(1) + "x"
-                    + images.dim(2) + " != expected " + SIZE + "x" + SIZE);
-        }
+        IdxArray images = Idx.read(imagesPath, Idx.IMAGES, (name, dims) -> {
+            checkCount(name, dims[0], "images", split);
+            if (dims[1] != SIZE || dims[2] != SIZE) {
+                throw new InvalidDatasetException(name + ": image size: actual " + dims[1] + "x" + dims[2]
+                        + " != expected " + SIZE + "x" + SIZE);
+            }
+        });
+        IdxArray labels = Idx.read(labelsPath, Idx.LABELS,
+                (name, dims) -> checkCount(name, dims[0], "labels", split));
         ImageDataset dataset = ImageDataset.fromIdx(images, labels, CLASSES.size());
         if (verify) {
             checkSha256(labels, split.labels);
             checkSha256(images, split.images);
         }
         return dataset;
+    }
+
+    /**
+     * Refuses, from the header, more images or labels than the split holds: a header must not make
+     * us read and allocate gigabytes.
+     */
+    private static void checkCount(String name, long count, String what, Split split) throws InvalidDatasetException {
+        if (count > split.size) {
+            throw new InvalidDatasetException(name + ": declares " + count + " " + what + ", expected at most "
+                    + split.size + " (Fashion-MNIST's " + split.name().toLowerCase(Locale.ROOT) + " split)");
+        }
     }
 
     private static void checkSha256(IdxArray content, IdxFile expected) throws InvalidDatasetException {
@@ -384,16 +416,49 @@ public final class FashionMnist {
         throw new DataNotFoundException(directory + ": missing " + file.name() + "[.gz]", null);
     }
 
-    /** The names of the files not in {@code directory}, in either form. */
-    private static List<String> missing(Path directory) {
+    /**
+     * What keeps {@code directory} from being used, or {@code null} when it holds all four files:
+     * {@code does not exist}, {@code not a directory}, {@code empty}, a file in either form that is
+     * a broken link or not a regular file, or the files missing.
+     */
+    private static String problem(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return brokenLink(directory, "does not exist");
+        }
+        if (!Files.isDirectory(directory)) {
+            return "not a directory";
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            if (entries.findAny().isEmpty()) {
+                return "empty";
+            }
+        }
         List<String> missing = new ArrayList<>();
         for (IdxFile file : FILES) {
-            if (!Files.isRegularFile(directory.resolve(file.gzName()))
-                    && !Files.isRegularFile(directory.resolve(file.name()))) {
+            boolean found = false;
+            for (String name : List.of(file.gzName(), file.name())) {
+                Path path = directory.resolve(name);
+                if (Files.isRegularFile(path)) {
+                    found = true;
+                } else if (!Files.exists(path)) {
+                    String broken = brokenLink(path, null);
+                    if (broken != null) {
+                        return name + " is " + broken;
+                    }
+                } else {
+                    return name + " is not a regular file";
+                }
+            }
+            if (!found) {
                 missing.add(file.name() + "[.gz]");
             }
         }
-        return missing;
+        return missing.isEmpty() ? null : "missing " + String.join(", ", missing);
+    }
+
+    /** {@code "a broken symbolic link to <target>"} if {@code path} is one, else {@code otherwise}. */
+    private static String brokenLink(Path path, String otherwise) throws IOException {
+        return Files.isSymbolicLink(path) ? "a broken symbolic link to " + Files.readSymbolicLink(path) : otherwise;
     }
 
     /** A directory searched and why it is on the list. */
@@ -409,12 +474,10 @@ public final class FashionMnist {
 
     private List<Place> places() {
         List<Place> places = new ArrayList<>();
-        if (directory != null) {
-            addWithTorchvision(places, directory, "the directory given");
-        }
-        Path fromVariable = dataVariableDirectory();
-        if (fromVariable != null) {
-            addWithTorchvision(places, fromVariable, ENVIRONMENT_VARIABLE);
+        Place named = namedDirectory();
+        if (named != null) {
+            addWithTorchvision(places, named.path, named.why);
+            return places;
         }
         addWithTorchvision(places, cacheDirectory, "the cache");
         if (systemDirectory != null) {
@@ -423,8 +486,15 @@ public final class FashionMnist {
         return places;
     }
 
-    private Path dataVariableDirectory() {
-        return dataVariable == null || dataVariable.isBlank() ? null : Path.of(dataVariable);
+    /** The directory the user named: the one given, else {@code GRAD4J_DATA}'s; {@code null} if none. */
+    private Place namedDirectory() {
+        if (directory != null) {
+            return new Place(directory, "the directory given");
+        }
+        if (dataVariable != null && !dataVariable.isBlank()) {
+            return new Place(Path.of(dataVariable), ENVIRONMENT_VARIABLE);
+        }
+        return null;
     }
 
     private static void addWithTorchvision(List<Place> places, Path root, String why) {
@@ -441,22 +511,26 @@ public final class FashionMnist {
         places.add(new Place(path, why));
     }
 
-    private String notFound(List<Place> places, IOException failure) {
+    /** One message for a named directory that cannot be used: what is wrong with it and its subdirectory. */
+    private static String notInNamedDirectory(List<Place> places) throws IOException {
+        Place root = places.get(0);
+        StringBuilder s = new StringBuilder();
+        s.append(root.path).append(" (").append(root.why).append("): ").append(problem(root.path));
+        Path raw = places.get(1).path;
+        if (Files.exists(raw) || Files.isSymbolicLink(raw)) {
+            s.append("; ").append(TORCHVISION_SUBDIRECTORY).append(": ").append(problem(raw));
+        }
+        return s.append("; expected the four Fashion-MNIST files (.gz or not) in it or in its ")
+                .append(TORCHVISION_SUBDIRECTORY).toString();
+    }
+
+    private String notFound(List<Place> places, IOException failure) throws IOException {
         StringBuilder s = new StringBuilder("Fashion-MNIST not found. Searched, in order:\n");
         for (Place place : places) {
-            s.append("  ").append(place.path).append(" (").append(place.why).append("): ");
-            if (!Files.exists(place.path)) {
-                s.append("does not exist");
-            } else if (!Files.isDirectory(place.path)) {
-                s.append("not a directory");
-            } else {
-                s.append("missing ").append(String.join(", ", missing(place.path)));
-            }
-            s.append('\n');
+            s.append("  ").append(place.path).append(" (").append(place.why).append("): ")
+                    .append(problem(place.path)).append('\n');
         }
-        if (dataVariableDirectory() == null) {
-            s.append("  (").append(ENVIRONMENT_VARIABLE).append(" is not set)\n");
-        }
+        s.append("  (").append(ENVIRONMENT_VARIABLE).append(" is not set)\n");
         if (failure == null) {
             s.append("Download from ").append(mirror).append(": switched off\n");
         } else {

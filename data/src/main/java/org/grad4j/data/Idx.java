@@ -28,9 +28,11 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * a Java array, and that the payload holds exactly the declared number of bytes, no fewer and no
  * more (the stream is read to its end, which also checks the gzip CRC32 and length). A header
  * that declares more than the stream holds is refused without allocating the declared size: for
- * an uncompressed file the file's size is checked first; a gzip stream's decompressed size is
- * unknown in advance, so the payload buffer starts at 64 KiB and doubles only while the stream
- * keeps delivering bytes, which bounds memory by about twice what the stream really holds.
+ * an uncompressed file the file's size is checked first; a gzip file of known size (a file, a
+ * byte array) cannot hold more than 1032 times its size (deflate's largest expansion), so a
+ * larger declared size is refused from the header; beyond that a gzip stream's decompressed
+ * size is unknown in advance, so the payload buffer starts at 64 KiB and doubles only while the
+ * stream keeps delivering bytes, which bounds memory by about twice what the stream really holds.
  *
  * <p>Every failure is an {@link IdxFormatException} whose message names the file, what was found
  * and what was expected, for example
@@ -46,9 +48,27 @@ public final class Idx {
     /** The largest payload read, in bytes: the largest array a HotSpot JVM reliably allocates. */
     public static final int MAX_BYTES = Integer.MAX_VALUE - 8;
 
+    /**
+     * The most bytes deflate can expand one compressed byte into (258-byte matches coded in two
+     * bits), so a gzip file of {@code n} bytes holds at most {@code 1032 * n} decompressed bytes.
+     */
+    static final long MAX_DEFLATE_RATIO = 1032;
     /** The first payload buffer for a stream of unknown length; it doubles from there. */
     static final int FIRST_CHUNK = 1 << 16;
     private static final int ANY = -1;
+    private static final HeaderCheck NO_CHECK = (name, dims) -> { };
+
+    /** A caller's check of the declared dims, run before the payload is allocated. */
+    interface HeaderCheck {
+        /**
+         * Refuses a header by throwing.
+         *
+         * @param name the file's name, for messages
+         * @param dims the declared dims, unsigned
+         * @throws InvalidDatasetException to refuse the file
+         */
+        void check(String name, long[] dims) throws InvalidDatasetException;
+    }
 
     private Idx() {
     }
@@ -130,11 +150,16 @@ public final class Idx {
     }
 
     private static IdxArray readFile(Path file, int expectedMagic) throws IOException {
+        return read(file, expectedMagic, NO_CHECK);
+    }
+
+    /** Reads a file whose header {@code check} accepts, with the given magic (or {@link #ANY}). */
+    static IdxArray read(Path file, int expectedMagic, HeaderCheck check) throws IOException {
         Path fileName = file.getFileName();
         String name = fileName == null ? file.toString() : fileName.toString();
         long size = Files.isRegularFile(file) ? Files.size(file) : -1;
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, name, expectedMagic, size);
+            return read(in, name, expectedMagic, size, check);
         }
     }
 
@@ -147,6 +172,11 @@ public final class Idx {
     }
 
     private static IdxArray read(InputStream raw, String name, int expectedMagic, long rawSize) throws IOException {
+        return read(raw, name, expectedMagic, rawSize, NO_CHECK);
+    }
+
+    private static IdxArray read(InputStream raw, String name, int expectedMagic, long rawSize, HeaderCheck check)
+            throws IOException {
         Objects.requireNonNull(raw, "in");
         Objects.requireNonNull(name, "name");
         BufferedInputStream buffered = new BufferedInputStream(raw, FIRST_CHUNK);
@@ -162,7 +192,7 @@ public final class Idx {
                 throw new IdxFormatException(name + ": not gzip and not IDX: first bytes 0x" + hex(first)
                         + ", expected 0x1F8B (gzip) or 0x0000 (IDX)");
             }
-            return new Parser(name, buffered, rawSize).parse(expectedMagic);
+            return new Parser(name, buffered, rawSize, -1, check).parse(expectedMagic);
         }
         GzipCompressorInputStream gz = null;
         Parser parser = null;
@@ -171,9 +201,9 @@ public final class Idx {
                     .setInputStream(buffered)
                     .setDecompressConcatenated(true)
                     .get();
-            parser = new Parser(name, gz, -1);
+            parser = new Parser(name, gz, -1, rawSize < 0 ? -1 : rawSize * MAX_DEFLATE_RATIO, check);
             return parser.parse(expectedMagic);
-        } catch (IdxFormatException e) {
+        } catch (IdxFormatException | InvalidDatasetException e) {
             throw e;
         } catch (EOFException e) {
             // Count what the inflater produced, including the bytes of the read call that failed.
@@ -215,13 +245,18 @@ public final class Idx {
         private final InputStream in;
         /** The number of bytes left in an uncompressed file, or -1 when unknown (gzip, streams). */
         private final long rawSize;
+        /** The most bytes a gzip file of known size can decompress to, or -1 when unknown. */
+        private final long maxInflated;
+        private final HeaderCheck check;
         /** Header plus declared payload, once the header is read; -1 before. */
         long expectedTotal = -1;
 
-        Parser(String name, InputStream in, long rawSize) {
+        Parser(String name, InputStream in, long rawSize, long maxInflated, HeaderCheck check) {
             this.name = name;
             this.in = in;
             this.rawSize = rawSize;
+            this.maxInflated = maxInflated;
+            this.check = check;
         }
 
         IdxArray parse(int expectedMagic) throws IOException {
@@ -244,9 +279,16 @@ public final class Idx {
             for (int i = 0; i < rank; i++) {
                 declaredDims[i] = getInt(dimBytes, 4 * i) & 0xFFFFFFFFL;
             }
+            check.check(name, declaredDims);
             int declared = checkSize(declaredDims);
             expectedTotal = headerLength + (long) declared;
             String what = rank == 1 ? "label" : rank == 3 ? "image" : "data";
+            if (maxInflated >= 0 && expectedTotal > maxInflated) {
+                throw new IdxFormatException(name + ": dims " + Arrays.toString(declaredDims) + " declare "
+                        + expectedTotal + " bytes with the header, more than a gzip file of " + maxInflated
+                        / MAX_DEFLATE_RATIO + " bytes can hold (deflate expands at most " + MAX_DEFLATE_RATIO
+                        + " times)");
+            }
 
             byte[] data;
             if (rawSize >= 0) {

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URI;
@@ -69,38 +71,126 @@ class FashionMnistTest {
     void searchPathOrder() {
         Path given = tmp.resolve("given");
         Path env = tmp.resolve("env");
-        FashionMnist f = isolated().withDirectory(given).withDataVariable(env.toString());
-        assertEquals(List.of(given, given.resolve("FashionMNIST/raw"), env, env.resolve("FashionMNIST/raw"),
-                tmp.resolve("cache"), tmp.resolve("cache/FashionMNIST/raw"), tmp.resolve("system")), f.searchPath());
-        // Duplicates are searched once; unset and blank variables are skipped.
+        // A named directory is the only place looked at; the one given wins over GRAD4J_DATA.
+        assertEquals(List.of(given, given.resolve("FashionMNIST/raw")),
+                isolated().withDirectory(given).withDataVariable(env.toString()).searchPath());
+        assertEquals(List.of(env, env.resolve("FashionMNIST/raw")),
+                isolated().withDataVariable(env.toString()).searchPath());
+        // Unset and blank variables name nothing.
         assertEquals(List.of(tmp.resolve("cache"), tmp.resolve("cache/FashionMNIST/raw"), tmp.resolve("system")),
-                isolated().withDirectory(tmp.resolve("cache")).withDataVariable(" ").searchPath());
+                isolated().withDataVariable(" ").searchPath());
     }
 
     @Test
     void locateTakesTheFirstCompleteDirectoryInOrder() throws IOException {
-        Path given = tmp.resolve("given");
-        Path env = tmp.resolve("env");
         Path cache = tmp.resolve("cache");
         Path system = tmp.resolve("system");
-        FashionMnist f = isolated().withDirectory(given).withDataVariable(env.toString());
+        FashionMnist f = isolated();
         writeSet(system, 3, 2, true);
         assertEquals(system, f.locate());
         writeSet(cache.resolve("FashionMNIST/raw"), 3, 2, false);
         assertEquals(cache.resolve("FashionMNIST/raw"), f.locate());
         writeSet(cache, 3, 2, true);
         assertEquals(cache, f.locate());
-        writeSet(env.resolve("FashionMNIST/raw"), 3, 2, true);
-        assertEquals(env.resolve("FashionMNIST/raw"), f.locate());
-        writeSet(env, 3, 2, true);
-        assertEquals(env, f.locate());
+        // An incomplete directory on the search path is passed over.
+        Files.delete(cache.resolve("t10k-labels-idx1-ubyte.gz"));
+        assertEquals(cache.resolve("FashionMNIST/raw"), f.locate());
+    }
+
+    @Test
+    void aNamedDirectoryOrItsTorchvisionSubdirectoryIsUsed() throws IOException {
+        Path given = tmp.resolve("given");
+        Path env = tmp.resolve("env");
+        writeSet(tmp.resolve("system"), 3, 2, true);
         writeSet(given.resolve("FashionMNIST/raw"), 3, 2, true);
-        assertEquals(given.resolve("FashionMNIST/raw"), f.locate());
+        writeSet(env, 3, 2, true);
+        assertEquals(given.resolve("FashionMNIST/raw"),
+                isolated().withDirectory(given).withDataVariable(env.toString()).locate());
         writeSet(given, 3, 2, true);
-        assertEquals(given, f.locate());
-        // An incomplete directory is passed over.
+        assertEquals(given, isolated().withDirectory(given).locate());
+        assertEquals(env, isolated().withDataVariable(env.toString()).locate());
+    }
+
+    /** The message {@code locate} and {@code load} give for a named directory that cannot be used. */
+    private String refusal(FashionMnist f) {
+        String message = assertThrows(DataNotFoundException.class, f::locate).getMessage();
+        assertEquals(message, assertThrows(DataNotFoundException.class, () -> f.load(Split.TRAIN)).getMessage());
+        return message;
+    }
+
+    private static final String EXPECTED = "; expected the four Fashion-MNIST files (.gz or not) in it or in its "
+            + "FashionMNIST/raw";
+
+    @Test
+    void aMissingNamedDirectoryIsRefusedNotPassedOver() throws IOException {
+        writeSet(tmp.resolve("system"), 3, 2, true);
+        Path given = tmp.resolve("given");
+        assertEquals(given + " (the directory given): does not exist" + EXPECTED,
+                refusal(isolated().withDirectory(given)));
+        assertEquals(given + " (GRAD4J_DATA): does not exist" + EXPECTED,
+                refusal(isolated().withDataVariable(given.toString())));
+    }
+
+    @Test
+    void aRegularFileAsTheNamedDirectoryIsRefused() throws IOException {
+        writeSet(tmp.resolve("system"), 3, 2, true);
+        Path file = write(tmp, "file", new byte[0]);
+        assertEquals(file + " (the directory given): not a directory" + EXPECTED,
+                refusal(isolated().withDirectory(file)));
+    }
+
+    @Test
+    void anEmptyNamedDirectoryIsRefused() throws IOException {
+        writeSet(tmp.resolve("system"), 3, 2, true);
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertEquals(empty + " (the directory given): empty" + EXPECTED, refusal(isolated().withDirectory(empty)));
+    }
+
+    @Test
+    void anIncompleteNamedDirectoryIsRefusedWithWhatIsMissing() throws IOException {
+        writeSet(tmp.resolve("system"), 3, 2, true);
+        Path given = tmp.resolve("given");
+        writeSet(given, 3, 2, true);
         Files.delete(given.resolve("t10k-labels-idx1-ubyte.gz"));
-        assertEquals(given.resolve("FashionMNIST/raw"), f.locate());
+        Files.delete(given.resolve("train-images-idx3-ubyte.gz"));
+        assertEquals(given + " (the directory given): missing train-images-idx3-ubyte[.gz], "
+                + "t10k-labels-idx1-ubyte[.gz]" + EXPECTED, refusal(isolated().withDirectory(given)));
+        // Its torchvision subdirectory, when there, is described too.
+        writeSet(given.resolve("FashionMNIST/raw"), 3, 2, false);
+        Files.delete(given.resolve("FashionMNIST/raw/train-labels-idx1-ubyte"));
+        assertEquals(given + " (the directory given): missing train-images-idx3-ubyte[.gz], "
+                + "t10k-labels-idx1-ubyte[.gz]; FashionMNIST/raw: missing train-labels-idx1-ubyte[.gz]" + EXPECTED,
+                refusal(isolated().withDirectory(given)));
+    }
+
+    @Test
+    void aBrokenLinkInPlaceOfADataFileIsRefused() throws IOException {
+        writeSet(tmp.resolve("system"), 3, 2, true);
+        Path given = tmp.resolve("given");
+        writeSet(given, 3, 2, true);
+        Path link = given.resolve("train-labels-idx1-ubyte.gz");
+        Files.delete(link);
+        Files.createSymbolicLink(link, tmp.resolve("gone.gz"));
+        assertEquals(given + " (the directory given): train-labels-idx1-ubyte.gz is a broken symbolic link to "
+                + tmp.resolve("gone.gz") + EXPECTED, refusal(isolated().withDirectory(given)));
+    }
+
+    @Test
+    void aBrokenLinkAsTheNamedDirectoryIsRefused() throws IOException {
+        writeSet(tmp.resolve("system"), 3, 2, true);
+        Path link = Files.createSymbolicLink(tmp.resolve("data"), tmp.resolve("unmounted"));
+        assertEquals(link + " (the directory given): a broken symbolic link to " + tmp.resolve("unmounted")
+                + EXPECTED, refusal(isolated().withDirectory(link)));
+    }
+
+    @Test
+    void aDirectoryInPlaceOfADataFileIsRefused() throws IOException {
+        writeSet(tmp.resolve("system"), 3, 2, true);
+        Path given = tmp.resolve("given");
+        writeSet(given, 3, 2, true);
+        Files.createDirectories(given.resolve("t10k-images-idx3-ubyte"));
+        assertEquals(given + " (the directory given): t10k-images-idx3-ubyte is not a regular file" + EXPECTED,
+                refusal(isolated().withDirectory(given)));
     }
 
     @Test
@@ -172,6 +262,33 @@ class FashionMnistTest {
     }
 
     @Test
+    void moreLabelsThanTheSplitHoldsAreRefusedFromTheHeader() throws IOException {
+        Path dir = tmp.resolve("many");
+        write(dir, "t10k-images-idx3-ubyte.gz", gzip(images(2, 28, 28, rng)));
+        // 20 MB of labels in a 20 KB gzip: complete and well-formed, but no test split holds them.
+        write(dir, "t10k-labels-idx1-ubyte.gz", gzip(idx(Idx.LABELS, new long[] {20_000_000}, new byte[20_000_000])));
+        long before = Fixtures.allocatedBytes();
+        assertEquals("t10k-labels-idx1-ubyte.gz: declares 20000000 labels, expected at most 10000 "
+                + "(Fashion-MNIST's test split)",
+                assertThrows(InvalidDatasetException.class, () -> FashionMnist.read(dir, Split.TEST, false))
+                        .getMessage());
+        long after = Fixtures.allocatedBytes();
+        assumeTrue(before >= 0, "this JVM does not count allocated bytes");
+        assertTrue(after - before < (8 << 20), "allocated " + (after - before) + " bytes");
+    }
+
+    @Test
+    void moreImagesThanTheSplitHoldsAreRefusedFromTheHeader() throws IOException {
+        Path dir = tmp.resolve("many");
+        write(dir, "train-images-idx3-ubyte", idx(Idx.IMAGES, new long[] {60_001, 28, 28}, new byte[0]));
+        write(dir, "train-labels-idx1-ubyte", randomLabels(2, 10, rng));
+        assertEquals("train-images-idx3-ubyte: declares 60001 images, expected at most 60000 "
+                + "(Fashion-MNIST's train split)",
+                assertThrows(InvalidDatasetException.class, () -> FashionMnist.read(dir, Split.TRAIN, true))
+                        .getMessage());
+    }
+
+    @Test
     void labelsMustBeBelowTen() throws IOException {
         Path dir = tmp.resolve("labels");
         write(dir, "train-images-idx3-ubyte.gz", gzip(images(5, 28, 28, rng)));
@@ -211,22 +328,19 @@ class FashionMnistTest {
 
     @Test
     void notFoundListsThePlacesAndTheWaysToGetTheData() throws IOException {
-        Path given = Files.createDirectories(tmp.resolve("given"));
-        write(given, "train-images-idx3-ubyte.gz", new byte[0]);
-        write(given, "t10k-labels-idx1-ubyte", new byte[0]);
-        Path notADir = write(tmp, "file", new byte[0]);
-        FashionMnist f = isolated().withDirectory(given).withDataVariable(notADir.toString());
+        Path cache = tmp.resolve("cache");
+        write(cache, "train-images-idx3-ubyte.gz", new byte[0]);
+        write(cache, "t10k-labels-idx1-ubyte", new byte[0]);
+        Files.createSymbolicLink(cache.resolve("FashionMNIST"), tmp.resolve("gone"));
+        write(tmp, "system", new byte[0]);
+        FashionMnist f = isolated();
         DataNotFoundException e = assertThrows(DataNotFoundException.class, f::locate);
-        String cache = tmp.resolve("cache").toString();
         assertEquals("Fashion-MNIST not found. Searched, in order:\n"
-                + "  " + given + " (the directory given): missing train-labels-idx1-ubyte[.gz], "
+                + "  " + cache + " (the cache): missing train-labels-idx1-ubyte[.gz], "
                 + "t10k-images-idx3-ubyte[.gz]\n"
-                + "  " + given + "/FashionMNIST/raw (torchvision layout under the directory given): does not exist\n"
-                + "  " + notADir + " (GRAD4J_DATA): not a directory\n"
-                + "  " + notADir + "/FashionMNIST/raw (torchvision layout under GRAD4J_DATA): does not exist\n"
-                + "  " + cache + " (the cache): does not exist\n"
                 + "  " + cache + "/FashionMNIST/raw (torchvision layout under the cache): does not exist\n"
-                + "  " + tmp.resolve("system") + " (Debian package dataset-fashion-mnist): does not exist\n"
+                + "  " + tmp.resolve("system") + " (Debian package dataset-fashion-mnist): not a directory\n"
+                + "  (GRAD4J_DATA is not set)\n"
                 + "Download from http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/: switched off\n"
                 + "Get the data in one of three ways:\n"
                 + "  apt-get install dataset-fashion-mnist (Debian and Ubuntu; installs "

@@ -289,13 +289,29 @@ class IdxTest {
         long before = Fixtures.allocatedBytes();
         assertEquals("train-images-idx3-ubyte: truncated: expected 1644167168 image bytes, read 84",
                 fileFailure(file, "train-images-idx3-ubyte", Idx.IMAGES));
-        assertEquals("train-images-idx3-ubyte.gz: truncated: expected 1644167168 image bytes, read 84",
-                fileFailure(gzip(file), "train-images-idx3-ubyte.gz", Idx.IMAGES));
         assertEquals("stream: truncated: expected 1644167168 image bytes, read 84", assertThrows(
                 IdxFormatException.class, () -> Idx.read(new ByteArrayInputStream(file), "stream")).getMessage());
         long after = Fixtures.allocatedBytes();
         assumeTrue(before >= 0, "this JVM does not count allocated bytes");
         assertTrue(after - before < (8 << 20), "allocated " + (after - before) + " bytes");
+    }
+
+    @Test
+    void aGzipFileDeclaringMoreThanDeflateCanExpandToIsRefusedFromTheHeader() throws IOException {
+        // 2^21 images of 28x28 = 1,644,167,168 bytes in a gzip file of a few dozen bytes.
+        byte[] gz = gzip(Arrays.copyOf(idx(Idx.IMAGES, new long[] {1L << 21, 28, 28}, new byte[0]), 100));
+        long before = Fixtures.allocatedBytes();
+        assertEquals("train-images-idx3-ubyte.gz: dims [2097152, 28, 28] declare 1644167184 bytes with the header, "
+                + "more than a gzip file of " + gz.length + " bytes can hold (deflate expands at most 1032 times)",
+                fileFailure(gz, "train-images-idx3-ubyte.gz", Idx.IMAGES));
+        assertEquals("b.gz: dims [2097152, 28, 28] declare 1644167184 bytes with the header, more than a gzip file of "
+                + gz.length + " bytes can hold (deflate expands at most 1032 times)", failure(gz, "b.gz"));
+        long after = Fixtures.allocatedBytes();
+        assumeTrue(before >= 0, "this JVM does not count allocated bytes");
+        assertTrue(after - before < (1 << 20), "allocated " + (after - before) + " bytes");
+        // At deflate's largest ratio the file is read: 1 MB of zeros compress about 1000 to 1.
+        byte[] zeros = gzip(idx(Idx.LABELS, new long[] {1 << 20}, new byte[1 << 20]), 9);
+        assertEquals(1 << 20, Idx.parse(zeros, "z.gz").count());
     }
 
     @Test
