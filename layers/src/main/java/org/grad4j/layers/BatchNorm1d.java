@@ -43,6 +43,17 @@ public final class BatchNorm1d extends BatchNorm {
         super("BatchNorm1d", numFeatures, eps, momentum, affine, true);
     }
 
+    /**
+     * 2: on its usual input {@code [N, C]} a batch of one has one value per channel. (An
+     * {@code [N, C, L]} input with {@code L > 1} would train on one example; the layer cannot
+     * know in advance which it will get, and answers for the common case.) 1 when
+     * {@linkplain #setFrozen frozen}: it then normalises with its running statistics.
+     */
+    @Override
+    public int minTrainingBatchSize() {
+        return isFrozen() ? 1 : 2;
+    }
+
     @Override
     boolean acceptsRank(int rank) {
         return rank == 2 || rank == 3;

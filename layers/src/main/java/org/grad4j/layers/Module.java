@@ -152,6 +152,18 @@ public abstract class Module {
      */
     public abstract Tensor forward(Tensor x);
 
+    /**
+     * The smallest batch this module by itself (not counting its children) can train on: 1 here.
+     * {@link BatchNorm1d} answers 2, since a batch of one gives it one value per channel, which
+     * training cannot normalise. A trainer asks every module before the first epoch, so that a
+     * batch too small is refused before any work rather than at the end of an epoch.
+     *
+     * @return at least 1
+     */
+    public int minTrainingBatchSize() {
+        return 1;
+    }
+
     // ---------------------------------------------------------------- walking
 
     /**

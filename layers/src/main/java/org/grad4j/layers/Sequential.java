@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import org.grad4j.core.Shape;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
 
@@ -110,24 +111,42 @@ public class Sequential extends Module implements Iterable<Module> {
      * @throws IllegalArgumentException if a module rejects the shape it gets (the message names it)
      */
     public String summary(int... inputDims) {
+        StringBuilder sb = new StringBuilder();
+        List<Shape> shapes = outputShapes(inputDims);
+        for (int i = 0; i < shapes.size(); i++) {
+            sb.append(i == 0 ? "" : "\n").append(layers.get(i).typeName()).append(" output shape: ")
+                    .append(shapes.get(i));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The output shape of each module for an input of shape {@code inputDims}, found as
+     * {@link #summary} finds them: a zero input run through the chain in evaluation mode with grad
+     * mode off, every module's training flag restored afterwards.
+     *
+     * @return one shape per module, in order
+     * @throws IllegalArgumentException if a module rejects the shape it gets (the message names it)
+     */
+    public List<Shape> outputShapes(int... inputDims) {
         List<Module> all = modules();
         boolean[] modes = new boolean[all.size()];
         for (int i = 0; i < modes.length; i++) {
             modes[i] = all.get(i).isTraining();
         }
-        StringBuilder sb = new StringBuilder();
+        List<Shape> shapes = new ArrayList<>();
         try (Tape.NoGrad off = Tape.noGrad()) {
             eval();
             Tensor x = Tensor.zeros(inputDims);
             for (Module m : layers) {
                 x = m.forward(x);
-                sb.append(sb.length() == 0 ? "" : "\n").append(m.typeName()).append(" output shape: ").append(x.shape());
+                shapes.add(x.shape());
             }
         } finally {
             for (int i = 0; i < modes.length; i++) {
                 all.get(i).setTrainingFlag(modes[i]);
             }
         }
-        return sb.toString();
+        return shapes;
     }
 }

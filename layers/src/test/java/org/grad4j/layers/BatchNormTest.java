@@ -75,6 +75,23 @@ class BatchNormTest {
     }
 
     @Test
+    void onlyBatchNorm1dNeedsTwoImagesPerTrainingBatch() {
+        assertEquals(2, new BatchNorm1d(120).minTrainingBatchSize());
+        BatchNorm1d frozen = new BatchNorm1d(120);
+        frozen.setFrozen(true);
+        assertEquals(1, frozen.minTrainingBatchSize());
+        assertArrayEquals(new int[] {1, 120}, frozen.forward(Tensor.ones(1, 120)).shape().dims(),
+                "a frozen layer trains on one value per channel (it uses its running statistics)");
+        assertEquals(1, new BatchNorm2d(6).minTrainingBatchSize());
+        ScratchBatchNorm scratch = new ScratchBatchNorm(120, 2);
+        assertEquals(1, scratch.minTrainingBatchSize());
+        assertArrayEquals(new int[] {1, 120}, scratch.forward(Tensor.ones(1, 120)).shape().dims(),
+                "the chapter's layer trains on one value per channel (its variance is 0)");
+        assertEquals(1, new Linear(3, 2).minTrainingBatchSize());
+        assertEquals(1, new Sequential(new BatchNorm1d(3)).minTrainingBatchSize(), "a module answers for itself");
+    }
+
+    @Test
     void wrongRankNamesTheLayerAndBothShapes() {
         assertEquals("BatchNorm1d(6): input [2, 6, 3, 3] has 4 dimensions, expected 2 or 3 ([N, C] or [N, C, L])",
                 assertThrows(IllegalArgumentException.class, () -> new BatchNorm1d(6).forward(Tensor.ones(2, 6, 3, 3)))

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.List;
+import org.grad4j.core.Shape;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
 import org.junit.jupiter.api.Test;
@@ -31,6 +34,17 @@ class SummaryTest {
                 + "BatchNorm1d output shape: [1, 84]\n"
                 + "Sigmoid output shape: [1, 84]\n"
                 + "Linear output shape: [1, 10]", net.summary(1, 1, 96, 96));
+    }
+
+    @Test
+    void outputShapesAreTheSummarysShapesForAnyBatch() {
+        Sequential net = Nets.bnLeNet(16 * 4 * 4);
+        List<Shape> shapes = net.outputShapes(3, 1, 28, 28);
+        assertEquals(net.size(), shapes.size());
+        assertEquals(List.of(3, 6, 24, 24), Arrays.stream(shapes.get(0).dims()).boxed().toList());
+        assertEquals(List.of(3, 256), Arrays.stream(shapes.get(8).dims()).boxed().toList());
+        assertEquals(List.of(3, 10), Arrays.stream(shapes.get(15).dims()).boxed().toList());
+        assertTrue(net.isTraining() && net.get(1).isTraining(), "modes restored");
     }
 
     @Test

@@ -150,7 +150,9 @@ public final class Trainer {
      * @return the metrics of every epoch, restored ones included
      * @throws TrainingDivergedException if a loss is NaN or infinite
      * @throws IllegalArgumentException if {@code epochs} is not positive, or the schedule does not
-     *     cover the run (a one-cycle shorter than it), before the first step
+     *     cover the run (a one-cycle shorter than it), before the first step; or, before any work,
+     *     if {@code train} has no batch or a batch smaller than some module can train on
+     *     ({@link Module#minTrainingBatchSize()})
      * @throws java.io.UncheckedIOException naming the file if the checkpoint cannot be written: before
      *     the first step when the path is wrong (a missing directory, a directory, a device), else
      *     after the epoch whose checkpoint failed
@@ -159,6 +161,7 @@ public final class Trainer {
         if (epochs < 1) {
             throw new IllegalArgumentException("Trainer: invalid number of epochs " + epochs + " (expected >= 1)");
         }
+        requireTrainableBatches(train);
         int first = history.size() + 1;
         if (checkpointFile != null) {
             OutputFiles.prepare("checkpoint", checkpointFile);
@@ -199,6 +202,30 @@ public final class Trainer {
             l.onTrainingEnd(all);
         }
         return all;
+    }
+
+    /** Refuses, before any work, a loader with no batch or with one that some module cannot train on. */
+    private void requireTrainableBatches(DataLoader train) {
+        int n = train.dataset().size();
+        int size = train.batchSize();
+        int batches = train.batchCount();
+        if (batches == 0) {
+            throw new IllegalArgumentException("Trainer: the training loader has no batch: " + n
+                    + " images, batch size " + size + ", the last partial batch dropped");
+        }
+        int last = n - (batches - 1) * size;
+        for (Module m : net.modules()) {
+            int needed = m.minTrainingBatchSize();
+            if (size < needed) {
+                throw new IllegalArgumentException("Trainer: batch size " + size + ", but " + m + " needs at least "
+                        + needed + " images per training batch");
+            }
+            if (last < needed) {
+                throw new IllegalArgumentException("Trainer: the last training batch of each epoch holds " + last
+                        + " of " + n + " images (batch size " + size + "), but " + m + " needs at least " + needed
+                        + " images per training batch; drop it with DataLoader.withDropLast(true) or choose another batch size");
+            }
+        }
     }
 
     /** One epoch of training: returns {mean loss, accuracy, examples per second of compute}. */

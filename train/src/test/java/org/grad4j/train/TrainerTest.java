@@ -10,9 +10,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.grad4j.core.Tensor;
 import org.grad4j.data.DataLoader;
 import org.grad4j.data.ImageDataset;
+import org.grad4j.layers.BatchNorm1d;
+import org.grad4j.layers.BatchNorm2d;
+import org.grad4j.layers.Flatten;
+import org.grad4j.layers.Linear;
+import org.grad4j.layers.ReLU;
 import org.grad4j.layers.Sequential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,6 +156,57 @@ class TrainerTest {
         public void onBatchEnd(int epoch, int batch, int batches, double loss, double accuracy) {
             this.batches++;
         }
+    }
+
+    /** flatten - linear 16 - BatchNorm1d - ReLU - linear 4: cannot train on a batch of one. */
+    private static Sequential netWithBatchNorm1d() {
+        Random rng = new Random(345);
+        return new Sequential(new Flatten(), new Linear(Synthetic.SIZE * Synthetic.SIZE, 16, true, rng),
+                new BatchNorm1d(16), new ReLU(), new Linear(16, Synthetic.CLASSES, true, rng));
+    }
+
+    private static final String BN = "BatchNorm1d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)";
+
+    /** The message of {@code fit}, which must fail before any listener hears of training or any batch runs. */
+    private static String refusal(Sequential net, DataLoader train) {
+        List<String> events = new ArrayList<>();
+        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).addListener(new TrainingListener() {
+            @Override
+            public void onTrainingStart(int firstEpoch, int lastEpoch, int batchesPerEpoch) {
+                events.add("start");
+            }
+        });
+        String message = assertThrows(IllegalArgumentException.class, () -> t.fit(train, null, 1)).getMessage();
+        assertEquals(List.of(), events);
+        assertEquals(0, ((BatchNorm1d) net.modules().get(3)).numBatchesTracked());
+        return message;
+    }
+
+    @Test
+    void aBatchSizeOfOneIsRefusedBeforeTrainingNamingTheLayer() {
+        assertEquals("Trainer: batch size 1, but " + BN + " needs at least 2 images per training batch",
+                refusal(netWithBatchNorm1d(), new DataLoader(TRAIN, 1)));
+    }
+
+    @Test
+    void aLastBatchOfOneIsRefusedBeforeTheEpochAndDropLastTrains() {
+        ImageDataset train = TRAIN.slice(0, 33);
+        assertEquals("Trainer: the last training batch of each epoch holds 1 of 33 images (batch size 32), but "
+                + BN + " needs at least 2 images per training batch; drop it with DataLoader.withDropLast(true) or "
+                + "choose another batch size", refusal(netWithBatchNorm1d(), new DataLoader(train, 32)));
+        Sequential net = netWithBatchNorm1d();
+        new Trainer(net, new SGD(net.parameters(), 0.1)).fit(new DataLoader(train, 32).withDropLast(true), null, 1);
+        assertEquals(1, ((BatchNorm1d) net.modules().get(3)).numBatchesTracked());
+        // BatchNorm2d normalises over N*H*W values: a batch of one trains.
+        Sequential conv = Synthetic.net(345);
+        new Trainer(conv, new SGD(conv.parameters(), 0.1)).fit(new DataLoader(train, 32), null, 1);
+        assertEquals(2, ((BatchNorm2d) conv.modules().get(2)).numBatchesTracked());
+    }
+
+    @Test
+    void aLoaderWithoutABatchIsRefused() {
+        assertEquals("Trainer: the training loader has no batch: 10 images, batch size 32, the last partial batch "
+                + "dropped", refusal(netWithBatchNorm1d(), new DataLoader(TRAIN.slice(0, 10), 32).withDropLast(true)));
     }
 
     @Test
