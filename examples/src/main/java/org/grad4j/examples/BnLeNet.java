@@ -12,9 +12,12 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.grad4j.core.io.AtomicFiles;
+import java.util.concurrent.TimeUnit;
+import org.grad4j.core.Shape;
 import org.grad4j.core.kernels.Kernels;
 import org.grad4j.data.DataLoader;
 import org.grad4j.data.FashionMnist;
+import org.grad4j.data.Idx;
 import org.grad4j.data.ImageDataset;
 import org.grad4j.layers.BatchNorm;
 import org.grad4j.layers.BatchNorm1d;
@@ -128,6 +131,8 @@ public final class BnLeNet implements Callable<Integer> {
     private final PrintStream stdout;
     /** Where the data comes from; tests point it at empty directories and a dead mirror. */
     FashionMnist source = new FashionMnist();
+    /** The heap the run may use; tests pretend a smaller one. */
+    long maxHeap = Runtime.getRuntime().maxMemory();
 
     BnLeNet(PrintStream stdout) {
         this.stdout = stdout;
@@ -207,9 +212,20 @@ public final class BnLeNet implements Callable<Integer> {
                     "--resize must be at least 16 for BN-LeNet, got " + size);
         }
 
+        Kernels.setThreads(threads);
+        Init.manualSeed(seed);
+        Sequential net = model(size, bn);
+        Init.xavierUniformWeights(net, new Random(seed));
+        int trainCount = trainLimit == null ? FashionMnist.Split.TRAIN.size()
+                : Math.min(trainLimit, FashionMnist.Split.TRAIN.size());
+        boolean dropLast = requireTrainableBatches(net, trainCount);
+        requireMemory(net, size, trainCount, FashionMnist.Split.TEST.size());
         checkOutputPaths();
 
         FashionMnist data = dataDir == null ? source : source.withDirectory(dataDir);
+        Path from = data.locate();
+        stdout.println("Fashion-MNIST from " + from);
+        data = data.withDirectory(from);
         ImageDataset train = data.load(FashionMnist.Split.TRAIN);
         ImageDataset test = data.load(FashionMnist.Split.TEST);
         if (trainLimit != null && trainLimit < train.size()) {
@@ -220,10 +236,6 @@ public final class BnLeNet implements Callable<Integer> {
             test = test.resize(size, size);
         }
 
-        Kernels.setThreads(threads);
-        Init.manualSeed(seed);
-        Sequential net = model(size, bn);
-        Init.xavierUniformWeights(net, new Random(seed));
         stdout.println(net);
         stdout.println(net.summary(1, 1, size, size));
 
@@ -242,7 +254,8 @@ public final class BnLeNet implements Callable<Integer> {
             trainer.resumeFrom(c);
             stdout.println("resumed from " + resume + " after epoch " + c.epoch());
         }
-        DataLoader trainLoader = new DataLoader(train, batchSize).withShuffle(seed).withPrefetch(true);
+        DataLoader trainLoader = new DataLoader(train, batchSize).withShuffle(seed).withDropLast(dropLast)
+                .withPrefetch(true);
         DataLoader testLoader = new DataLoader(test, batchSize).withPrefetch(true);
         List<EpochMetrics> history = trainer.fit(trainLoader, testLoader, epochs);
 
@@ -403,6 +416,88 @@ public final class BnLeNet implements Callable<Integer> {
         }
     }
 
+    /**
+     * Refuses a batch size the model cannot train on, and says whether the last training batch
+     * must be dropped because it is too small (a batch of one for BatchNorm1d), saying so once.
+     */
+    private boolean requireTrainableBatches(Module net, int trainCount) {
+        Module needy = needingMoreThan(net, batchSize);
+        if (needy != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--batch-size " + batchSize + ": "
+                    + needy + " needs at least " + needy.minTrainingBatchSize() + " images per training batch;"
+                    + " use a larger --batch-size (or --bn scratch or --bn none)");
+        }
+        int last = trainCount % batchSize;
+        needy = last == 0 ? null : needingMoreThan(net, last);
+        if (needy == null) {
+            return false;
+        }
+        if (trainCount < batchSize) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--train-limit " + trainCount + ": "
+                    + needy + " needs at least " + needy.minTrainingBatchSize() + " images per training batch");
+        }
+        stdout.println("dropping the last training batch of each epoch: it would hold " + last + " of " + trainCount
+                + " images, and " + needy + " needs at least " + needy.minTrainingBatchSize()
+                + " (another --batch-size or --train-limit keeps every image)");
+        return true;
+    }
+
+    /** The first module that cannot train on {@code batch} images, or null. */
+    private static Module needingMoreThan(Module net, int batch) {
+        for (Module m : net.modules()) {
+            if (m.minTrainingBatchSize() > batch) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Refuses, before loading anything, a run whose images cannot fit one Java array or whose
+     * memory (roughly estimated) exceeds the heap, naming the options that change it.
+     */
+    private void requireMemory(Sequential net, int size, int trainCount, int testCount) {
+        long plane = (long) size * size;
+        int most = Math.max(trainCount, testCount);
+        if (most * plane > Idx.MAX_BYTES) {
+            throw new CommandLine.ParameterException(new CommandLine(this), String.format(Locale.ROOT,
+                    "--resize %d: %d images of %dx%d are %d floats, more than one Java array holds (%d); "
+                    + "use a smaller --resize%s", size, most, size, size, most * plane, Idx.MAX_BYTES,
+                    most == trainCount ? " or --train-limit" : ""));
+        }
+        long loaded = (long) (FashionMnist.Split.TRAIN.size() + testCount) * FashionMnist.SIZE * FashionMnist.SIZE
+                * (Float.BYTES + 1);
+        boolean copied = size != FashionMnist.SIZE || trainCount < FashionMnist.Split.TRAIN.size();
+        long images = copied ? (trainCount + (long) testCount) * plane * Float.BYTES : 0;
+        long activations = batchSize * trainingBytesPerExample(net, size);
+        long needed = loaded + images + activations;
+        if (needed > maxHeap) {
+            throw new CommandLine.ParameterException(new CommandLine(this), String.format(Locale.ROOT,
+                    "this run needs about %s of heap (%d training and %d test images of %dx%d: %s; one training "
+                    + "batch of %d: about %s; the files as loaded: %s), more than the %s this JVM may use; "
+                    + "use a smaller --resize, --batch-size or --train-limit, or a larger heap (java -Xmx%dg -jar "
+                    + "bnlenet.jar)", gib(needed), trainCount, testCount, size, size, gib(images), batchSize,
+                    gib(activations), gib(loaded), gib(maxHeap), (needed >> 30) + 1));
+        }
+    }
+
+    /**
+     * Heap per example of a training step, roughly: every layer's output is kept for the
+     * backward pass, which adds a gradient of each and working arrays (a convolution's unfolded
+     * input) of about the same size.
+     */
+    static long trainingBytesPerExample(Sequential net, int size) {
+        long floats = 0;
+        for (Shape shape : net.outputShapes(1, 1, size, size)) {
+            floats += shape.size();
+        }
+        return 3 * floats * Float.BYTES;
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    }
+
     private void requirePositive(String option, long value) {
         if (value <= 0) {
             throw new CommandLine.ParameterException(new CommandLine(this),
@@ -438,9 +533,13 @@ public final class BnLeNet implements Callable<Integer> {
      * Entry point; exits with the code of {@link #run}. When the JVM was started without the
      * Vector API module, the program restarts itself once with {@code --add-modules
      * jdk.incubator.vector}, so that {@code java -jar bnlenet.jar} gets the SIMD kernels without
-     * flags; {@code -Dgrad4j.simd=false} keeps the portable path and skips the restart.
+     * flags; {@code -Dgrad4j.simd=false} keeps the portable path and skips the restart. The
+     * restarted JVM lives no longer than the one that started it: TERM or INT (Ctrl-C) of the
+     * launcher is passed on and waited for, and if the launcher is killed outright the child
+     * notices within a fraction of a second that its parent is gone and exits.
      */
     public static void main(String[] args) {
+        exitWhenTheLauncherIsGone();
         if (!Kernels.simd() && !"false".equals(System.getProperty("grad4j.simd"))
                 && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             Integer code = relaunchWithVectorApi(args);
@@ -451,6 +550,11 @@ public final class BnLeNet implements Callable<Integer> {
         System.exit(run(System.out, System.err, args));
     }
 
+    /** The system property that tells a restarted JVM the pid of the launcher that started it. */
+    static final String LAUNCHER_PID = "bnlenet.launcher.pid";
+    /** The exit code of a restarted JVM whose launcher is gone: 128 + SIGHUP, as a shell's hang-up. */
+    static final int LAUNCHER_GONE = 129;
+
     /** Runs this program again in a JVM with the Vector API module; null when that JVM cannot start. */
     private static Integer relaunchWithVectorApi(String[] args) {
         List<String> command = new ArrayList<>();
@@ -458,17 +562,58 @@ public final class BnLeNet implements Callable<Integer> {
         command.add("--add-modules");
         command.add("jdk.incubator.vector");
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-D" + LAUNCHER_PID + "=" + ProcessHandle.current().pid());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(BnLeNet.class.getName());
         command.addAll(List.of(args));
+        Process child;
         try {
-            return new ProcessBuilder(command).inheritIO().start().waitFor();
+            child = new ProcessBuilder(command).inheritIO().start();
         } catch (IOException e) {
             return null;
+        }
+        // TERM and INT end this JVM through its shutdown hooks: pass the signal on (destroy sends
+        // TERM) and wait, so that the command is over when the launcher is.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            child.destroy();
+            try {
+                if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                    child.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                child.destroyForcibly();
+            }
+        }, "bnlenet-stop-child"));
+        try {
+            return child.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;
         }
+    }
+
+    /**
+     * In a restarted JVM, a daemon thread that exits when the launcher is no longer its parent: a
+     * KILL of the launcher runs no hook, and the orphan would otherwise train to the end.
+     */
+    private static void exitWhenTheLauncherIsGone() {
+        String pid = System.getProperty(LAUNCHER_PID);
+        if (pid == null) {
+            return;
+        }
+        long launcher = Long.parseLong(pid);
+        Thread watch = new Thread(() -> {
+            while (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == launcher) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            System.exit(LAUNCHER_GONE);
+        }, "bnlenet-launcher-watch");
+        watch.setDaemon(true);
+        watch.start();
     }
 }

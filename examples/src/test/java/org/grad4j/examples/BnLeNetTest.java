@@ -71,12 +71,12 @@ class BnLeNetTest {
     void missingDataIsOneMessageWithExitTwo(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         BnLeNet app = withoutData(out, dir);
-        Run r = run(app, out, "--data-dir", dir.resolve("mine").toString());
+        Run r = run(app, out);
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("bnlenet: "), r.err());
         assertTrue(r.err().contains("apt-get install dataset-fashion-mnist"), r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace without --verbose");
-        Run verbose = run(app, out, "--data-dir", dir.resolve("mine").toString(), "--verbose");
+        Run verbose = run(app, out, "--verbose");
         assertEquals(2, verbose.code());
         assertTrue(verbose.err().contains("\tat "), "--verbose prints the trace");
     }
@@ -91,9 +91,7 @@ class BnLeNetTest {
 
     private static Run runWithoutData(Path dir, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<String> all = new java.util.ArrayList<>(List.of(args));
-        all.addAll(List.of("--data-dir", dir.resolve("no-data").toString()));
-        return run(withoutData(out, dir), out, all.toArray(new String[0]));
+        return run(withoutData(out, dir), out, args);
     }
 
     /** Runs {@code args} on an app without data: the paths pass their checks and the data is then missing. */
@@ -242,6 +240,77 @@ class BnLeNetTest {
         for (Path p : others) {
             assertEquals("not ours", Files.readString(p), p + " kept");
         }
+    }
+
+    private static final String BN1D =
+            "BatchNorm1d(120, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)";
+
+    @Test
+    void aWrongDataDirIsRefusedNotReplacedByTheSystemCopy(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Run r = run("--data-dir", empty.toString(), "--epochs", "1", "--train-limit", "64");
+        assertEquals(2, r.code(), r.out());
+        assertEquals("bnlenet: " + empty + " (the directory given): empty; expected the four Fashion-MNIST files "
+                + "(.gz or not) in it or in its FashionMNIST/raw\n", r.err().replace(System.lineSeparator(), "\n"));
+        assertTrue(!r.out().contains("Fashion-MNIST from"), r.out());
+    }
+
+    @Test
+    void aBatchSizeOfOneWithBatchNormIsRefusedBeforeLoading(@TempDir Path dir) {
+        Run r = runWithoutData(dir, "--batch-size", "1");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("bnlenet: --batch-size 1: " + BN1D + " needs at least 2 images per training "
+                + "batch; use a larger --batch-size (or --bn scratch or --bn none)\n"), r.err());
+    }
+
+    @Test
+    void aTrainLimitOfOneWithBatchNormIsRefusedBeforeLoading(@TempDir Path dir) {
+        Run r = runWithoutData(dir, "--train-limit", "1");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("bnlenet: --train-limit 1: " + BN1D + " needs at least 2 images per "
+                + "training batch\n"), r.err());
+    }
+
+    @Test
+    void imagesBeyondOneJavaArrayAreRefusedBeforeLoading(@TempDir Path dir) {
+        Run r = runWithoutData(dir, "--resize", "200");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("bnlenet: --resize 200: 60000 images of 200x200 are 2400000000 floats, more "
+                + "than one Java array holds (2147483639); use a smaller --resize or --train-limit\n"), r.err());
+    }
+
+    @Test
+    void aRunBeyondTheHeapIsRefusedBeforeLoading(@TempDir Path dir) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BnLeNet app = withoutData(out, dir);
+        app.maxHeap = 1L << 29;
+        Run r = run(app, out, "--resize", "100");
+        assertEquals(2, r.code(), r.err());
+        long perExample = BnLeNet.trainingBytesPerExample(BnLeNet.model(100, BnLeNet.Norm.library), 100);
+        double batchGib = 256.0 * perExample / (1L << 30);
+        double imagesGib = 70_000.0 * 100 * 100 * 4 / (1L << 30);
+        double loadedGib = 70_000.0 * 28 * 28 * 5 / (1L << 30);
+        assertTrue(r.err().startsWith(String.format(java.util.Locale.ROOT, "bnlenet: this run needs about %.1f GiB "
+                + "of heap (60000 training and 10000 test images of 100x100: %.1f GiB; one training batch of 256: "
+                + "about %.1f GiB; the files as loaded: %.1f GiB), more than the 0.5 GiB this JVM may use; use a "
+                + "smaller --resize, --batch-size or --train-limit, or a larger heap (java -Xmx%dg -jar bnlenet.jar)"
+                + "\n", batchGib + imagesGib + loadedGib, imagesGib, batchGib, loadedGib,
+                (long) (batchGib + imagesGib + loadedGib) + 1)), r.err());
+        // At 28x28 the activations are small: 3 layer outputs' worth of 16 thousand floats per image.
+        assertEquals(3 * 4 * (3 * 6 * 24 * 24 + 6 * 12 * 12 + 3 * 16 * 8 * 8 + 2 * 16 * 4 * 4 + 3 * 120 + 3 * 84 + 10),
+                BnLeNet.trainingBytesPerExample(BnLeNet.model(28, BnLeNet.Norm.library), 28));
+    }
+
+    @Test
+    void aLastTrainingBatchOfOneIsDroppedSayingSoOnce() throws Exception {
+        assumeTrue(REAL_DATA, "needs /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)");
+        Run r = run("--epochs", "2", "--train-limit", "257", "--lr", "0.3");
+        assertEquals(0, r.code(), r.err());
+        String note = "dropping the last training batch of each epoch: it would hold 1 of 257 images, and " + BN1D
+                + " needs at least 2 (another --batch-size or --train-limit keeps every image)";
+        assertEquals(1, r.out().split(java.util.regex.Pattern.quote(note), -1).length - 1, r.out());
+        assertTrue(r.out().contains("epoch 2  loss"), r.out());
+        assertTrue(r.out().contains("Fashion-MNIST from " + FashionMnist.SYSTEM_DIRECTORY + "\n"), r.out());
     }
 
     @Test
