@@ -29,6 +29,9 @@ import java.util.Map;
  *
  * <p>Grad mode and a module's training mode are independent switches: evaluating in training mode
  * without gradients, or the reverse, is legal.
+ *
+ * <p>Every differentiable op, grad4j's own and a user's, computes its result and records itself
+ * with {@link #recordOp}, its backward written beside its forward (see that method for an example).
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
