@@ -260,7 +260,7 @@ public final class BnLeNet implements Callable<Integer> {
         List<EpochMetrics> history = trainer.fit(trainLoader, testLoader, epochs);
 
         if (recalibrate) {
-            history = recalibrate(net, train, testLoader, history, metricsFile);
+            history = recalibrate(net, train, dropLast, testLoader, history, metricsFile);
         }
         EpochMetrics last = history.get(history.size() - 1);
         stdout.println(String.format(Locale.ROOT, "loss %.3f, train acc %.3f, test acc %.3f",
@@ -275,11 +275,13 @@ public final class BnLeNet implements Callable<Integer> {
     /**
      * Sets the running statistics to exact population statistics over the training set (in order,
      * unshuffled) and measures the test accuracy again; returns the history with the last epoch's
-     * recalibrated accuracy, which is also written to the metrics file.
+     * recalibrated accuracy, which is also written to the metrics file. {@code dropLast}: as the
+     * training loader.
      */
-    private List<EpochMetrics> recalibrate(Sequential net, ImageDataset train, DataLoader testLoader,
-            List<EpochMetrics> history, MetricsFile metricsFile) {
-        DataLoader inOrder = new DataLoader(train, batchSize);
+    private List<EpochMetrics> recalibrate(Sequential net, ImageDataset train, boolean dropLast,
+            DataLoader testLoader, List<EpochMetrics> history, MetricsFile metricsFile) {
+        // Batch statistics, as in training: a last batch of one that training drops is dropped here too.
+        DataLoader inOrder = new DataLoader(train, batchSize).withDropLast(dropLast);
         Iterable<org.grad4j.core.Tensor> images = () -> {
             DataLoader.Epoch epoch = inOrder.epoch(0);
             return new java.util.Iterator<>() {

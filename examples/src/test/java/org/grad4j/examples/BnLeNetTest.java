@@ -304,12 +304,14 @@ class BnLeNetTest {
     @Test
     void aLastTrainingBatchOfOneIsDroppedSayingSoOnce() throws Exception {
         assumeTrue(REAL_DATA, "needs /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)");
-        Run r = run("--epochs", "2", "--train-limit", "257", "--lr", "0.3");
+        Run r = run("--epochs", "2", "--train-limit", "257", "--lr", "0.3", "--recalibrate");
         assertEquals(0, r.code(), r.err());
         String note = "dropping the last training batch of each epoch: it would hold 1 of 257 images, and " + BN1D
                 + " needs at least 2 (another --batch-size or --train-limit keeps every image)";
         assertEquals(1, r.out().split(java.util.regex.Pattern.quote(note), -1).length - 1, r.out());
         assertTrue(r.out().contains("epoch 2  loss"), r.out());
+        // Recalibration normalises with batch statistics too: it drops the same batch.
+        assertTrue(r.out().contains("recalibrated on 1 training batches"), r.out());
         assertTrue(r.out().contains("Fashion-MNIST from " + FashionMnist.SYSTEM_DIRECTORY + "\n"), r.out());
     }
 
