@@ -29,6 +29,10 @@ class IndexingTest {
                 () -> x.indexSelect(1, new int[] {0, 4}));
         assertEquals("indexSelect: index[1] = 4 is out of range [0, 4) for dimension 1 of shape [2, 4, 3]",
                 e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> x.indexSelect(1, null));
+        assertEquals("indexSelect: index is null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> x.gather(1, null));
+        assertEquals("gather: index is null", e.getMessage());
     }
 
     @Test

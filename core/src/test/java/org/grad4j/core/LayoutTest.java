@@ -145,6 +145,8 @@ class LayoutTest {
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.stack(List.of(a, b), 0));
         assertEquals("stack: tensor 1 has shape [2, 1], expected the shape [2, 3] of tensor 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.cat(java.util.Arrays.asList(a, null), 0));
+        assertEquals("cat: tensor 1 is null", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.cat(List.of(), 0));
         assertEquals("cat: expected a non-empty list of tensors", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.stack(List.of(a), 3));

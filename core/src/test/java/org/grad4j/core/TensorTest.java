@@ -33,6 +33,14 @@ class TensorTest {
         v[0] = 9;
         assertEquals(1f, copy.get(0, 0));
         assertEquals(9f, view.get(0, 0));
+        Tensor scalar = Tensor.wrap(new float[] {5}, Shape.SCALAR);
+        assertEquals(Shape.SCALAR, scalar.shape(), "a shape, a scalar too, as an op returns its result");
+        Tensor shaped = Tensor.wrap(v, Shape.of(4, 1));
+        v[1] = 7;
+        assertEquals(7f, shaped.get(1, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.wrap(v, Shape.of(3)));
+        assertEquals("tensor: 4 values do not fill shape [3] (expected 3)", e.getMessage());
     }
 
     @Test
