@@ -181,6 +181,16 @@ class ElementwiseTest {
         assertArrayEquals(new float[] {0, 0, (float) Math.log(2)}, b.grad().toArray());
     }
 
+    @Test
+    void powOfZeroHasAZeroGradientEvenAtZero() {
+        // 0 * 0^(0-1) would be 0 * inf = NaN; x^0 is a constant (PyTorch gives 0).
+        Tensor x = Tensor.of(new float[] {0, 2}).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            x.pow(0f).sum().backward();
+        }
+        assertArrayEquals(new float[] {0, 0}, x.grad().toArray());
+    }
+
     @ParameterizedTest
     @MethodSource("shapes")
     void minimum(int[] da, int[] db) {
