@@ -8,13 +8,13 @@
 # One safetensors file; the tensors of case NAME are NAME.x (or NAME.a, NAME.b, ...: the inputs),
 # NAME.y (the output), NAME.dy (the upstream gradient), NAME.dx (NAME.da, ...: the gradients of
 # sum(y * dy)). Integer indices are I64. Read by org.grad4j.core.TensorOpsGoldenTest. The writer
-# is written out here (the safetensors package is not in Debian's PyTorch).
-import json
-import struct
+# is golden_io.py (the safetensors package is not in Debian's PyTorch).
 import sys
 
 import torch
 import torch.nn.functional as F
+
+from golden_io import write
 
 torch.manual_seed(345)
 out = {}
@@ -82,29 +82,4 @@ put("argmax.y", torch.argmax(am, dim=1))
 put("argmin.y", torch.argmin(am, dim=1))
 
 
-def write(path, tensors):
-    header = {}
-    blobs = []
-    offset = 0
-    for name, t in tensors.items():
-        if t.dtype == torch.float32:
-            dtype, data = "F32", t.numpy().astype("<f4").tobytes()
-        elif t.dtype == torch.int64:
-            dtype, data = "I64", t.numpy().astype("<i8").tobytes()
-        else:
-            raise ValueError(f"{name}: unsupported dtype {t.dtype}")
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {"generator": "core/src/test/python/tensor_ops_golden.py",
-                              "torch": torch.__version__}
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-
-
-write(sys.argv[1], out)
+write(sys.argv[1], out, "core/src/test/python/tensor_ops_golden.py")

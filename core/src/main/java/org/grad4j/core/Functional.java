@@ -294,7 +294,116 @@ public final class Functional {
      */
     public static Tensor crossEntropy(Tensor logits, int[] labels, Reduction reduction, double labelSmoothing) {
         Objects.requireNonNull(logits, "crossEntropy: logits is null");
-        return Losses.crossEntropy(logits, labels, reduction, labelSmoothing);
+        return Losses.crossEntropy(logits, labels, null, Losses.NO_IGNORE, reduction, labelSmoothing);
+    }
+
+    /**
+     * Cross-entropy from raw logits with class weights and an ignore index, as
+     * {@code torch.nn.functional.cross_entropy(logits, labels, weight, ignore_index=..., reduction=...,
+     * label_smoothing=...)} in PyTorch 1.13. With {@code y = labels[i]}, {@code w} the weights (all
+     * 1 when {@code weight} is null) and {@code lse = logsumexp(z_i)}:
+     * {@code loss_i = (1 - eps) w_y (lse - z_iy) + (eps / C) sum_j w_j (lse - z_ij)}, and
+     * {@code loss_i = 0} when {@code y == ignoreIndex}. The mean is PyTorch's weighted mean:
+     * {@code sum_i loss_i / sum_i w_y} over the rows not ignored (NaN when every row is ignored).
+     * One tape entry with a closed-form backward; the weights are constants (not differentiated).
+     *
+     * @param logits {@code [N, C]}
+     * @param labels {@code N} class indices in {@code [0, C)} or equal to {@code ignoreIndex}; copied
+     * @param weight the class weights {@code [C]}, or {@code null} for none; copied
+     * @param ignoreIndex the label whose rows are left out; PyTorch's default is {@code -100}
+     * @param reduction {@link Reduction#MEAN} (weighted, as above) and {@link Reduction#SUM} give a
+     *     scalar, {@link Reduction#NONE} gives {@code [N]}
+     * @param labelSmoothing {@code eps} in {@code [0, 1]}
+     * @return the loss
+     * @throws IllegalArgumentException as {@link #crossEntropy(Tensor, int[], Reduction, double)},
+     *     and if the weight is not {@code [C]}
+     *     ({@code crossEntropy: weight [4] does not match the 5 classes of logits [3, 5] (expected [5])})
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] labels, Tensor weight, int ignoreIndex,
+                                      Reduction reduction, double labelSmoothing) {
+        Objects.requireNonNull(logits, "crossEntropy: logits is null");
+        return Losses.crossEntropy(logits, labels, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /**
+     * The negative log-likelihood of log-probabilities, as
+     * {@code torch.nn.functional.nll_loss(logProbs, labels, weight, ignore_index=..., reduction=...)}:
+     * {@code loss_i = -w_y x_iy} with {@code y = labels[i]} ({@code w} all 1 when {@code weight}
+     * is null), 0 for rows labelled {@code ignoreIndex}; the mean divides by {@code sum_i w_y} over
+     * the rows not ignored. {@code nllLoss(logSoftmax(z, 1), labels, ...)} is
+     * {@link #crossEntropy(Tensor, int[], Tensor, int, Reduction, double) crossEntropy} without
+     * smoothing. Backward: {@code -w_y} (times the upstream gradient, over the denominator for the
+     * mean) at each label, 0 elsewhere.
+     *
+     * @param logProbs {@code [N, C]}, usually {@link #logSoftmax} of logits
+     * @param labels {@code N} class indices in {@code [0, C)} or equal to {@code ignoreIndex}; copied
+     * @param weight the class weights {@code [C]}, or {@code null}; copied, not differentiated
+     * @param ignoreIndex the label whose rows are left out; PyTorch's default is {@code -100}
+     * @param reduction as for cross-entropy: a scalar, or {@code [N]} for {@link Reduction#NONE}
+     * @return the loss
+     * @throws IllegalArgumentException if the input is not 2-D, labels or reduction is null, the
+     *     number of labels is not {@code N}, a label is out of range and not the ignore index
+     *     ({@code nllLoss: labels[1] = 9 is out of range [0, 3) for input [2, 3] and is not the ignore
+     *     index -100}), or the weight is not {@code [C]}
+     */
+    public static Tensor nllLoss(Tensor logProbs, int[] labels, Tensor weight, int ignoreIndex, Reduction reduction) {
+        Objects.requireNonNull(logProbs, "nllLoss: logProbs is null");
+        return Losses.nllLoss(logProbs, labels, weight, ignoreIndex, reduction);
+    }
+
+    /**
+     * The mean squared error, as {@code torch.nn.functional.mse_loss}: {@code loss = (x - y)^2}
+     * element-wise, then reduced (the mean over all elements). Backward {@code dx = 2 (x - y)},
+     * {@code dy = -dx}, scaled by the reduction; the target gets a gradient too when it requires one.
+     *
+     * @param input any shape
+     * @param target the shape of {@code input} (no broadcasting: PyTorch's warned-about
+     *     {@code [N, 1]} against {@code [N]} is refused)
+     * @param reduction {@link Reduction#MEAN} over all elements or {@link Reduction#SUM}: a scalar;
+     *     {@link Reduction#NONE}: the shape of {@code input}
+     * @return the loss
+     * @throws IllegalArgumentException if an argument is null or the shapes differ
+     *     ({@code mseLoss: target [3] does not match input [3, 1] (expected the same shape)})
+     */
+    public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        return Losses.mseLoss(input, target, reduction);
+    }
+
+    /**
+     * The mean absolute error, as {@code torch.nn.functional.l1_loss}: {@code loss = |x - y|}
+     * element-wise, reduced as {@link #mseLoss}. Backward {@code dx = sign(x - y)} (0 where
+     * {@code x = y}, as PyTorch), {@code dy = -dx}.
+     *
+     * @throws IllegalArgumentException as {@link #mseLoss}
+     */
+    public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        return Losses.l1Loss(input, target, reduction);
+    }
+
+    /**
+     * The smooth L1 (Huber-like) loss, as {@code torch.nn.functional.smooth_l1_loss}: with
+     * {@code d = x - y}, {@code loss = 0.5 d^2 / beta} where {@code |d| < beta} and
+     * {@code |d| - 0.5 beta} elsewhere; {@code beta = 0} is {@link #l1Loss}. Backward
+     * {@code dx = d / beta} or {@code sign(d)}, {@code dy = -dx}. Reduced as {@link #mseLoss}.
+     *
+     * @param beta the threshold, {@code >= 0} (PyTorch's default is 1.0)
+     * @throws IllegalArgumentException as {@link #mseLoss}, and if {@code beta} is negative or not finite
+     */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, Reduction reduction, double beta) {
+        return Losses.smoothL1Loss(input, target, reduction, beta);
+    }
+
+    /**
+     * Binary cross-entropy of logits, as {@code torch.nn.functional.binary_cross_entropy_with_logits}
+     * (without weights): {@code loss = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))}, computed as
+     * {@code max(x, 0) - x y + log(1 + exp(-|x|))} so that it is finite for any finite logit.
+     * Targets are usually in {@code [0, 1]}. Backward {@code dx = sigmoid(x) - y},
+     * {@code dy = -x}. Reduced as {@link #mseLoss}.
+     *
+     * @throws IllegalArgumentException as {@link #mseLoss}
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Reduction reduction) {
+        return Losses.binaryCrossEntropyWithLogits(logits, target, reduction);
     }
 
     /**

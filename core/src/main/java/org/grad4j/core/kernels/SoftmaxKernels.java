@@ -57,23 +57,26 @@ public final class SoftmaxKernels {
     }
 
     /**
-     * Per row {@code r} of {@code logits [rows, classes]}, the cross-entropy against the smoothed
-     * target {@code t = (1 - eps) * onehot(labels[r]) + eps / classes}:
-     * {@code loss[r] = -sum_j t_j log softmax_j = (1 - eps) (lse - z_label) + eps (lse - mean_j z_j)}.
-     * If {@code softmax} is not null it receives the probabilities (for the backward pass). Labels
-     * are trusted to lie in {@code [0, classes)}. Only {@code loss} and {@code softmax} are
-     * modified.
+     * Per row {@code r} of {@code logits [rows, classes]} with label {@code y = labels[r]}, the
+     * cross-entropy against the smoothed target, with class weights {@code w} (all 1 when
+     * {@code weight} is null):
+     * {@code loss[r] = (1 - eps) w_y (lse - z_y) + (eps / classes) sum_j w_j (lse - z_j)}
+     * (PyTorch's label smoothing with weights); rows labelled {@code ignoreIndex} get loss 0. If
+     * {@code softmax} is not null it receives the probabilities of the other rows (for the
+     * backward pass). The other labels are trusted to lie in {@code [0, classes)}. Only
+     * {@code loss} and {@code softmax} are modified.
      */
-    public static void crossEntropy(float[] logits, int rows, int classes, int[] labels, double smoothing,
-                                    double[] loss, float[] softmax) {
+    public static void crossEntropy(float[] logits, int rows, int classes, int[] labels, float[] weight,
+                                    int ignoreIndex, double smoothing, double[] loss, float[] softmax) {
         for (int r = 0; r < rows; r++) {
+            if (labels[r] == ignoreIndex) {
+                loss[r] = 0;
+                continue;
+            }
             int base = r * classes;
             float max = Float.NEGATIVE_INFINITY;
-            double sumZ = 0;
             for (int j = 0; j < classes; j++) {
-                float z = logits[base + j];
-                max = Math.max(max, z);
-                sumZ += z;
+                max = Math.max(max, logits[base + j]);
             }
             double s = 0;
             for (int j = 0; j < classes; j++) {
@@ -91,26 +94,65 @@ public final class SoftmaxKernels {
                 }
             }
             double nll = lse - logits[base + labels[r]];
-            loss[r] = smoothing == 0 ? nll : (1 - smoothing) * nll + smoothing * (lse - sumZ / classes);
+            if (weight == null) {
+                if (smoothing == 0) {
+                    loss[r] = nll;
+                } else {
+                    double sumZ = 0;
+                    for (int j = 0; j < classes; j++) {
+                        sumZ += logits[base + j];
+                    }
+                    loss[r] = (1 - smoothing) * nll + smoothing * (lse - sumZ / classes);
+                }
+            } else {
+                double smooth = 0;
+                if (smoothing != 0) {
+                    for (int j = 0; j < classes; j++) {
+                        smooth += weight[j] * (lse - logits[base + j]);
+                    }
+                }
+                loss[r] = (1 - smoothing) * weight[labels[r]] * nll + smoothing / classes * smooth;
+            }
         }
     }
 
     /**
-     * The backward pass of {@link #crossEntropy}: {@code d loss[r] / d z_j = softmax_j - t_j},
-     * because {@code sum_j t_j = 1}. Row {@code r} is scaled by {@code scale[r]} (the upstream
-     * gradient, divided by the batch size for a mean). Only {@code gx} is modified, by adding.
+     * The backward pass of {@link #crossEntropy}:
+     * {@code d loss[r] / d z_j = p_j ((1 - eps) w_y + (eps / classes) sum_k w_k) - (1 - eps) w_y [j = y]
+     * - (eps / classes) w_j}, which without weights is {@code p_j - t_j} for the smoothed one-hot
+     * target {@code t}. Row {@code r} is scaled by {@code scale[r]} (the upstream gradient, divided
+     * by the mean's denominator); ignored rows get nothing. Only {@code gx} is modified, by adding.
      */
-    public static void crossEntropyBackward(float[] softmax, int rows, int classes, int[] labels,
-                                            double smoothing, float[] scale, float[] gx) {
+    public static void crossEntropyBackward(float[] softmax, int rows, int classes, int[] labels, float[] weight,
+                                            int ignoreIndex, double smoothing, float[] scale, float[] gx) {
+        double weightSum = 0;
+        if (weight != null) {
+            for (float w : weight) {
+                weightSum += w;
+            }
+        }
         float off = (float) (smoothing / classes);
         float on = (float) (1 - smoothing) + off;
         for (int r = 0; r < rows; r++) {
+            if (labels[r] == ignoreIndex) {
+                continue;
+            }
             int base = r * classes;
             float g = scale[r];
             int label = base + labels[r];
-            for (int j = 0; j < classes; j++) {
-                int k = base + j;
-                gx[k] += g * (softmax[k] - (k == label ? on : off));
+            if (weight == null) {
+                for (int j = 0; j < classes; j++) {
+                    int k = base + j;
+                    gx[k] += g * (softmax[k] - (k == label ? on : off));
+                }
+            } else {
+                double wy = (1 - smoothing) * weight[labels[r]];
+                float pScale = (float) (wy + smoothing / classes * weightSum);
+                for (int j = 0; j < classes; j++) {
+                    int k = base + j;
+                    float target = off * weight[j] + (k == label ? (float) wy : 0f);
+                    gx[k] += g * (softmax[k] * pScale - target);
+                }
             }
         }
     }
