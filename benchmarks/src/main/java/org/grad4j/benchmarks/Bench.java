@@ -1,7 +1,7 @@
 package org.grad4j.benchmarks;
 
 import java.util.Random;
-import org.grad4j.core.kernels.Kernels;
+import org.grad4j.core.Backend;
 
 /**
  * What the benchmarks share: the JVM flag that switches the SIMD kernels on, the thread setting,
@@ -21,8 +21,8 @@ final class Bench {
 
     /** Sets the kernels' thread count for a trial and prints the kernels in use, once per trial. */
     static void threads(String benchmark, int threads) {
-        Kernels.setThreads(threads);
-        System.out.println("# grad4j " + benchmark + ": kernels " + Kernels.description());
+        Backend.setThreads(threads);
+        System.out.println("# grad4j " + benchmark + ": kernels " + Backend.description());
     }
 
     /** Input side of BN-LeNet for a configuration: {@code a} 28x28 (batch 256), {@code b} 96x96 (batch 32). */

@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import org.grad4j.core.io.AtomicFiles;
 import java.util.concurrent.TimeUnit;
+import org.grad4j.core.Backend;
 import org.grad4j.core.Shape;
-import org.grad4j.core.kernels.Kernels;
+import org.grad4j.core.io.AtomicFiles;
 import org.grad4j.data.DataLoader;
 import org.grad4j.data.FashionMnist;
 import org.grad4j.data.Idx;
@@ -212,7 +212,7 @@ public final class BnLeNet implements Callable<Integer> {
                     "--resize must be at least 16 for BN-LeNet, got " + size);
         }
 
-        Kernels.setThreads(threads);
+        Backend.setThreads(threads);
         Init.manualSeed(seed);
         Sequential net = model(size, bn);
         Init.xavierUniformWeights(net, new Random(seed));
@@ -266,8 +266,8 @@ public final class BnLeNet implements Callable<Integer> {
         stdout.println(String.format(Locale.ROOT, "loss %.3f, train acc %.3f, test acc %.3f",
                 last.trainLoss(), last.trainAccuracy(), last.testAccuracy()));
         stdout.println(String.format(Locale.ROOT, "%.1f examples/sec on cpu (%d threads, kernels: %s)",
-                meanExamplesPerSecond(history), Kernels.threads(),
-                Kernels.description().replaceFirst(", \\d+ threads?$", "")));
+                meanExamplesPerSecond(history), Backend.threads(),
+                Backend.description().replaceFirst(", \\d+ threads?$", "")));
         printFirstNorm(net);
         return 0;
     }
@@ -542,7 +542,7 @@ public final class BnLeNet implements Callable<Integer> {
      */
     public static void main(String[] args) {
         exitWhenTheLauncherIsGone();
-        if (!Kernels.simd() && !"false".equals(System.getProperty("grad4j.simd"))
+        if (!"false".equals(System.getProperty("grad4j.simd"))
                 && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             Integer code = relaunchWithVectorApi(args);
             if (code != null) {

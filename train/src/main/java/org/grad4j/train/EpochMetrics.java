@@ -1,6 +1,8 @@
 package org.grad4j.train;
 
 import java.util.Locale;
+import java.util.Map;
+import org.grad4j.core.internal.Json;
 
 /**
  * What one epoch of training measured, with d2l's definitions: loss and accuracy are averages over
@@ -90,48 +92,51 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
     }
 
     /**
-     * Parses a line written by {@link #toJson()}.
+     * Parses a line written by {@link #toJson()}: a JSON object with the fields it writes, in any
+     * order, numbers or {@code null} (NaN); fields it does not know are ignored, and
+     * {@code gc_seconds}, which older files lack, may be missing.
      *
-     * @throws IllegalArgumentException if the line is not such an object
+     * @throws IllegalArgumentException if the line is not such an object, naming the line and what
+     *     is wrong with it
      */
     public static EpochMetrics fromJson(String line) {
-        String s = line.strip();
-        if (!s.startsWith("{") || !s.endsWith("}")) {
-            throw new IllegalArgumentException("metrics: not a JSON object: " + line);
-        }
-        java.util.Map<String, String> fields = new java.util.HashMap<>();
-        for (String part : s.substring(1, s.length() - 1).split(",")) {
-            int colon = part.indexOf(':');
-            if (colon < 0 || !part.startsWith("\"")) {
-                throw new IllegalArgumentException("metrics: malformed field '" + part + "' in " + line);
-            }
-            fields.put(part.substring(1, colon - 1), part.substring(colon + 1));
-        }
+        Object root;
         try {
-            return new EpochMetrics(Integer.parseInt(field(fields, "epoch", line)),
-                    number(fields, "train_loss", line), number(fields, "train_acc", line),
-                    number(fields, "test_acc", line), number(fields, "examples_per_sec", line),
-                    number(fields, "seconds", line),
-                    // Written since grad4j 0.1.0's speed work; older files lack it.
-                    fields.containsKey("gc_seconds") ? number(fields, "gc_seconds", line) : Double.NaN,
-                    // Only epochs followed by BatchNorms.recalibrate have it.
-                    fields.containsKey("test_acc_recalibrated") ? number(fields, "test_acc_recalibrated", line)
-                            : Double.NaN);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("metrics: bad number in " + line, e);
+            root = Json.parseWithLiterals(line);
+        } catch (Json.SyntaxException e) {
+            throw new IllegalArgumentException("metrics: not a JSON object: " + line + " (" + e.getMessage() + ")", e);
         }
+        if (!(root instanceof Map<?, ?> fields)) {
+            throw new IllegalArgumentException("metrics: not a JSON object but " + Json.typeName(root) + ": " + line);
+        }
+        double epoch = number(fields, "epoch", line);
+        if (epoch != Math.rint(epoch) || epoch < 1 || epoch > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("metrics: field 'epoch' is " + fields.get("epoch")
+                    + ", expected a positive integer, in " + line);
+        }
+        return new EpochMetrics((int) epoch, number(fields, "train_loss", line), number(fields, "train_acc", line),
+                number(fields, "test_acc", line), number(fields, "examples_per_sec", line),
+                number(fields, "seconds", line),
+                // Written since grad4j 0.1.0's speed work; older files lack it.
+                fields.containsKey("gc_seconds") ? number(fields, "gc_seconds", line) : Double.NaN,
+                // Only epochs followed by BatchNorms.recalibrate have it.
+                fields.containsKey("test_acc_recalibrated") ? number(fields, "test_acc_recalibrated", line)
+                        : Double.NaN);
     }
 
-    private static String field(java.util.Map<String, String> fields, String name, String line) {
-        String v = fields.get(name);
-        if (v == null) {
+    /** A field's value: a JSON number, or NaN for {@code null}. */
+    private static double number(Map<?, ?> fields, String name, String line) {
+        if (!fields.containsKey(name)) {
             throw new IllegalArgumentException("metrics: missing field '" + name + "' in " + line);
         }
-        return v;
-    }
-
-    private static double number(java.util.Map<String, String> fields, String name, String line) {
-        String v = field(fields, name, line);
-        return v.equals("null") ? Double.NaN : Double.parseDouble(v);
+        Object v = fields.get(name);
+        if (v == null) {
+            return Double.NaN;
+        }
+        if (!(v instanceof Json.Num n)) {
+            throw new IllegalArgumentException("metrics: field '" + name + "' is " + Json.typeName(v)
+                    + ", expected a number or null, in " + line);
+        }
+        return Double.parseDouble(n.text());
     }
 }

@@ -47,9 +47,26 @@ class ReportingTest {
     }
 
     @Test
+    void jsonLinesAreReadAsJsonNotAsCommaSeparatedText() {
+        // What another tool writes for the same metrics: spaces after ':' and ',', another field
+        // order, a field grad4j does not know that holds commas of its own.
+        EpochMetrics m = EpochMetrics.fromJson("{\"epoch\": 2, \"note\": \"a, b\", \"tags\": [1, 2],"
+                + " \"seconds\": 2.0, \"train_loss\": 0.348, \"train_acc\": 0.873, \"test_acc\": null,"
+                + " \"examples_per_sec\": 2.977e4, \"gc_seconds\": 0.04}");
+        assertEquals(new EpochMetrics(2, 0.348, 0.873, Double.NaN, 29770.0, 2.0, 0.04), m);
+    }
+
+    @Test
     void badJsonLinesAreNamed() {
-        assertEquals("metrics: not a JSON object: nope",
+        assertEquals("metrics: not a JSON object: nope (unexpected character 'n', expected a value at character 0)",
                 assertThrows(IllegalArgumentException.class, () -> EpochMetrics.fromJson("nope")).getMessage());
+        assertEquals("metrics: not a JSON object but an array: [1, 2]",
+                assertThrows(IllegalArgumentException.class, () -> EpochMetrics.fromJson("[1, 2]")).getMessage());
+        assertEquals("metrics: field 'train_loss' is a string, expected a number or null, in {\"epoch\":1,"
+                + "\"train_loss\":\"0.5\"}", assertThrows(IllegalArgumentException.class,
+                        () -> EpochMetrics.fromJson("{\"epoch\":1,\"train_loss\":\"0.5\"}")).getMessage());
+        assertEquals("metrics: field 'epoch' is 1.5, expected a positive integer, in {\"epoch\":1.5}",
+                assertThrows(IllegalArgumentException.class, () -> EpochMetrics.fromJson("{\"epoch\":1.5}")).getMessage());
         assertEquals("metrics: missing field 'seconds' in {\"epoch\":1,\"train_loss\":1,\"train_acc\":1,"
                 + "\"test_acc\":1,\"examples_per_sec\":1}", assertThrows(IllegalArgumentException.class,
                         () -> EpochMetrics.fromJson("{\"epoch\":1,\"train_loss\":1,\"train_acc\":1,\"test_acc\":1,"
@@ -130,7 +147,7 @@ class ReportingTest {
     void badMetricsFileLineIsNamed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("m.jsonl");
         Files.writeString(file, E1.toJson() + "\ngarbage\n");
-        assertEquals("m.jsonl: line 2: metrics: not a JSON object: garbage",
+        assertEquals("m.jsonl: line 2: metrics: not a JSON object: garbage (unexpected character 'g', expected a value at character 0)",
                 assertThrows(IllegalArgumentException.class, () -> MetricsFile.read(file)).getMessage());
     }
 

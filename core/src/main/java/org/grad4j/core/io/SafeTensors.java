@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import org.grad4j.core.Shape;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.internal.Json;
 
 /**
  * Named tensors and string metadata in the <a href="https://github.com/huggingface/safetensors">safetensors</a>

@@ -1,4 +1,4 @@
-package org.grad4j.core.io;
+package org.grad4j.core.internal;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,33 +7,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The small, strict subset of JSON that safetensors headers use: objects, arrays, strings (with
- * every JSON escape, {@code \}{@code uXXXX} included) and numbers.
+ * grad4j's one JSON reader and writer: the small, strict subset of JSON that safetensors headers
+ * use (objects, arrays, strings with every JSON escape, {@code \}{@code uXXXX} included, and
+ * numbers), and with {@link #parseWithLiterals} also {@code true}, {@code false} and {@code null},
+ * as in the metrics lines that training writes.
  *
  * <p>Parsed values are plain Java objects: an object is an unmodifiable insertion-ordered
  * {@code Map<String, Object>}, an array an unmodifiable {@code List<Object>}, a string a
  * {@code String} and a number a {@link Num} that keeps its literal text (the caller decides which
- * numbers it accepts, so it can say where a bad one was). {@code true}, {@code false} and
- * {@code null} never occur in a safetensors header and are rejected, as are duplicate keys, unpaired
- * surrogates, control characters in strings, nesting deeper than {@link #MAX_DEPTH} and anything
- * after the top-level value but whitespace.
+ * numbers it accepts, so it can say where a bad one was). {@link #parse} rejects {@code true},
+ * {@code false} and {@code null}, which never occur in a safetensors header; both reject duplicate
+ * keys, unpaired surrogates, control characters in strings, nesting deeper than
+ * {@link #MAX_DEPTH} and anything after the top-level value but whitespace.
+ *
+ * <p>Internal: the package is exported only to grad4j's own modules, not part of the API.
  */
-final class Json {
+public final class Json {
     /** Deeper nesting is rejected before it can exhaust the stack; headers need 3 levels. */
-    static final int MAX_DEPTH = 64;
+    public static final int MAX_DEPTH = 64;
 
     /** A JSON number, kept as its literal text (already checked against JSON's number grammar). */
-    record Num(String text) {
+    public record Num(String text) {
         /** Marks a literal that is not a non-negative integer. */
-        static final long NOT_A_NON_NEGATIVE_INTEGER = -1;
+        public static final long NOT_A_NON_NEGATIVE_INTEGER = -1;
         /** Marks a non-negative integer that does not fit in a {@code long}. */
-        static final long TOO_LARGE = -2;
+        public static final long TOO_LARGE = -2;
 
         /**
          * The value if the literal is a non-negative integer that fits in a {@code long}, else
          * {@link #NOT_A_NON_NEGATIVE_INTEGER} or {@link #TOO_LARGE}.
          */
-        long nonNegativeLong() {
+        public long nonNegativeLong() {
             for (int i = 0; i < text.length(); i++) {
                 char c = text.charAt(i);
                 if (c < '0' || c > '9') {
@@ -57,7 +61,7 @@ final class Json {
     }
 
     /** A syntax error, with the character offset where it was found. */
-    static final class SyntaxException extends Exception {
+    public static final class SyntaxException extends Exception {
         private static final long serialVersionUID = 1L;
 
         SyntaxException(String message, int offset) {
@@ -66,10 +70,12 @@ final class Json {
     }
 
     private final String s;
+    private final boolean literals;
     private int pos;
 
-    private Json(String s) {
+    private Json(String s, boolean literals) {
         this.s = s;
+        this.literals = literals;
     }
 
     /**
@@ -77,8 +83,24 @@ final class Json {
      *
      * @throws SyntaxException if the text is not JSON or uses what this parser does not support
      */
-    static Object parse(String text) throws SyntaxException {
-        Json p = new Json(text);
+    public static Object parse(String text) throws SyntaxException {
+        return parse(text, false);
+    }
+
+    /**
+     * Parses one JSON value like {@link #parse(String)}, and also accepts the literals
+     * {@code true} and {@code false} (as {@link Boolean}s) and {@code null} (as Java {@code null},
+     * so an object's field that holds it is present in the map with a null value): the JSON of
+     * files other than safetensors headers, such as a metrics line.
+     *
+     * @throws SyntaxException if the text is not JSON or uses what this parser does not support
+     */
+    public static Object parseWithLiterals(String text) throws SyntaxException {
+        return parse(text, true);
+    }
+
+    private static Object parse(String text, boolean literals) throws SyntaxException {
+        Json p = new Json(text, literals);
         p.skipWhitespace();
         Object v = p.value(0);
         p.skipWhitespace();
@@ -89,7 +111,13 @@ final class Json {
     }
 
     /** How a parsed value is named in error messages: "an object", "a string", ... */
-    static String typeName(Object v) {
+    public static String typeName(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof Boolean) {
+            return "a boolean";
+        }
         if (v instanceof Map) {
             return "an object";
         }
@@ -103,7 +131,7 @@ final class Json {
     }
 
     /** A parsed value written back as compact JSON, for error messages. */
-    static String toJson(Object v) {
+    public static String toJson(Object v) {
         StringBuilder sb = new StringBuilder();
         appendValue(sb, v);
         return sb.toString();
@@ -143,7 +171,7 @@ final class Json {
      * Appends {@code value} as a JSON string: quotes, backslashes and control characters are
      * escaped, everything else (non-ASCII included) is written as is, to be encoded as UTF-8.
      */
-    static void appendString(StringBuilder sb, String value) {
+    public static void appendString(StringBuilder sb, String value) {
         sb.append('"');
         appendEscaped(sb, value);
         sb.append('"');
@@ -172,7 +200,7 @@ final class Json {
     }
 
     /** The index of the first unpaired surrogate in {@code s}, or -1 if it is well-formed UTF-16. */
-    static int unpairedSurrogate(String s) {
+    public static int unpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c)) {
@@ -209,6 +237,10 @@ final class Json {
         }
         if (s.startsWith("true", pos) || s.startsWith("false", pos) || s.startsWith("null", pos)) {
             String word = s.startsWith("true", pos) ? "true" : s.startsWith("false", pos) ? "false" : "null";
+            if (literals) {
+                pos += word.length();
+                return word.equals("null") ? null : Boolean.valueOf(word);
+            }
             throw error("unsupported literal '" + word
                     + "' (a safetensors header holds only objects, arrays, strings and integers)");
         }
@@ -418,7 +450,7 @@ final class Json {
      * A key or value in single quotes for an error message, escaped as in JSON; unpaired surrogates
      * are shown as {@code \}{@code uXXXX} too.
      */
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder sb = new StringBuilder("'");
         int bad = unpairedSurrogate(s);
         int from = 0;

@@ -1,4 +1,4 @@
-package org.grad4j.core.io;
+package org.grad4j.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -95,6 +95,19 @@ class JsonTest {
     void rejectsLiterals() {
         assertSyntaxError("unsupported literal 'true' (a safetensors header holds only objects, arrays, strings "
                 + "and integers) at character 1", "[true]");
+    }
+
+    @Test
+    void literalsWhenAsked() throws Json.SyntaxException {
+        Object v = Json.parseWithLiterals("{\"a\": null, \"b\": [true, false], \"c\": 1}");
+        Map<?, ?> m = (Map<?, ?>) v;
+        assertEquals(List.of("a", "b", "c"), List.copyOf(m.keySet()));
+        assertEquals(null, m.get("a"));
+        assertEquals(List.of(true, false), m.get("b"));
+        assertEquals("null", Json.typeName(m.get("a")));
+        assertEquals("a boolean", Json.typeName(true));
+        Json.SyntaxException e = assertThrows(Json.SyntaxException.class, () -> Json.parseWithLiterals("[nulls]"));
+        assertEquals("unexpected character 's', expected ',' or ']' at character 5", e.getMessage());
     }
 
     @Test
