@@ -64,6 +64,10 @@ public final class Kernels {
         }
         SIMD = path != null;
         PATH = path != null ? path : "portable (EJML; " + reason + ")";
+        String warning = slowPathWarning(reason);
+        if (warning != null) {
+            System.getLogger(org.grad4j.core.Backend.LOGGER).log(System.Logger.Level.WARNING, warning);
+        }
     }
 
     private Kernels() {
@@ -129,6 +133,25 @@ public final class Kernels {
             return "start the JVM with --add-modules " + VECTOR_MODULE + " for SIMD";
         }
         return null;
+    }
+
+    /**
+     * The warning logged once, when the kernels are first used, that they run on the slow portable
+     * path without being asked to, with how to switch SIMD on; null when SIMD is on or
+     * {@code -Dgrad4j.simd=false} chose the portable path.
+     *
+     * @param reason what {@link #portableReason} or the vector-api probe said, null when SIMD is on
+     */
+    static String slowPathWarning(String reason) {
+        if (reason == null || reason.startsWith("-D")) {
+            return null;
+        }
+        String fix = reason.startsWith("start the JVM")
+                ? "start java with --add-modules " + VECTOR_MODULE + " (with Maven: in the exec plugin's"
+                        + " arguments and in surefire's argLine)"
+                : "this JVM or CPU cannot run them";
+        return "grad4j: SIMD kernels are off, so tensor ops run 4 to 40 times slower: " + fix
+                + "; -D" + SIMD_PROPERTY + "=false chooses the portable path without this warning";
     }
 
     /** A name for the instruction set behind a preferred vector width. */
