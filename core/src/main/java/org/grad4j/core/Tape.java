@@ -32,6 +32,13 @@ import java.util.Map;
  *
  * <p>Every differentiable op, grad4j's own and a user's, computes its result and records itself
  * with {@link #recordOp}, its backward written beside its forward (see that method for an example).
+ *
+ * <p>The recording tape and grad mode belong to the thread: each thread has its own, so threads
+ * never see each other's ops. What they share are the tensors: ops that only read them may run on
+ * several threads at once (inference under {@link #noGrad()}), but a leaf's gradient and values
+ * are written by backward and by optimizers without locks. When a tensor that a tape recorded was
+ * changed in place by another thread, backward fails and says so: the model is being trained by
+ * another thread at the same time.
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
@@ -386,16 +393,36 @@ public final class Tape implements AutoCloseable {
             int now = e.inputs[k].version[0];
             if (now != e.inputVersions[k]) {
                 throw new IllegalStateException("backward: input " + k + " of '" + e.op + "' (shape "
-                        + e.inputs[k].shape() + ") was modified in place after it was recorded (version "
-                        + now + ", recorded at version " + e.inputVersions[k] + ")");
+                        + e.inputs[k].shape() + ") was modified in place" + byWhom(e.inputs[k])
+                        + " after it was recorded (version " + now + ", recorded at version " + e.inputVersions[k] + ")"
+                        + anotherThreadHint(e.inputs[k]));
             }
         }
         int now = e.output.version[0];
         if (now != e.outputVersion) {
             throw new IllegalStateException("backward: the output of '" + e.op + "' (shape " + e.output.shape()
-                    + ") was modified in place after it was recorded (version " + now
-                    + ", recorded at version " + e.outputVersion + ")");
+                    + ") was modified in place" + byWhom(e.output) + " after it was recorded (version " + now
+                    + ", recorded at version " + e.outputVersion + ")" + anotherThreadHint(e.output));
         }
+    }
+
+    /** Whether the last in-place write to {@code t} came from a thread other than the current one. */
+    private static boolean writtenByAnotherThread(Tensor t) {
+        int writer = t.version[1];
+        return writer != 0 && writer != Tensor.writerId();
+    }
+
+    private static String byWhom(Tensor t) {
+        return writtenByAnotherThread(t) ? " by another thread" : "";
+    }
+
+    /** The likely cause when another thread wrote: the tape is per thread, parameters are shared. */
+    private static String anotherThreadHint(Tensor t) {
+        return writtenByAnotherThread(t)
+                ? ": the model is being trained by another thread at the same time; train one model from one"
+                        + " thread, or give each thread its own copy (inference in eval mode under"
+                        + " Tape.noGrad() may share a model)"
+                : "";
     }
 
     /** Drops the entries; the tensors they produced become plain values. */

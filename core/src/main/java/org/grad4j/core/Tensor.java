@@ -33,7 +33,11 @@ public final class Tensor {
     /** The values, shared with views; never re-assigned. */
     final float[] data;
     final Shape shape;
-    /** Shared by a tensor and its views, like PyTorch's version counter. */
+    /**
+     * Shared by a tensor and its views: {@code [0]} is PyTorch's version counter; {@code [1]} the id
+     * of the thread that last changed the values in place ({@link #writerId()}, 0 before any such
+     * write), so that backward can tell another thread's update from this thread's.
+     */
     final int[] version;
 
     private boolean requiresGrad;
@@ -51,7 +55,13 @@ public final class Tensor {
 
     /** A fresh tensor over an array the caller gives up. */
     static Tensor fresh(float[] data, Shape shape) {
-        return new Tensor(data, shape, new int[1]);
+        return new Tensor(data, shape, new int[2]);
+    }
+
+    /** The current thread as {@code version[1]} records it; never 0. */
+    static int writerId() {
+        long id = Thread.currentThread().getId(); // threadId() is JDK 19+; both are unique
+        return (int) id == 0 ? -1 : (int) id;
     }
 
     // ---------------------------------------------------------------- factories
@@ -372,6 +382,7 @@ public final class Tensor {
                     + "while a tape records; do it after the tape closes or inside Tape.noGrad()");
         }
         version[0]++;
+        version[1] = writerId();
     }
 
     /** Sets one element; returns {@code this}. Bumps the version. */

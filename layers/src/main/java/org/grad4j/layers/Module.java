@@ -45,7 +45,17 @@ import org.grad4j.core.Tensor;
  *
  * <p>Parameters and buffers are created by the constructor and never replaced: {@link
  * #loadStateDict} and the {@link Init} methods write into them in place, so references held in
- * fields and by optimizers stay valid. Not thread-safe.
+ * fields and by optimizers stay valid.
+ *
+ * <p><b>Threads.</b> Inference may share a model: several threads may call {@link #forward} on one
+ * model at the same time when it is in eval mode and each thread runs under {@link Tape#noGrad()};
+ * nothing is then written, and every thread gets the results a single thread gets, bit for bit
+ * (grad4j's layers and ops keep no per-call state in the module). Everything else is for one thread
+ * at a time: a forward pass in training mode updates BatchNorm's running statistics, backward adds
+ * into the parameters' shared gradients, and an optimizer updates the parameters in place. Two
+ * threads training one model therefore fail in backward with a message that the model is being
+ * trained by another thread (each thread's tape sees the other's update); give each thread its own
+ * model, and change a shared model's mode or parameters only while no thread uses it.
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
