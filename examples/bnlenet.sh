@@ -17,5 +17,17 @@ if [ -z "${GRAD4J_DATA:-}" ] && [ ! -f "$system_data/train-images-idx3-ubyte.gz"
     || { $sudo apt-get update -qq && $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null; }
 fi
 
-(cd "$root" && mvn -B -q -DskipTests package)
-exec java -jar "$root/examples/target/bnlenet.jar" "$@"
+# The first screen holds what the program says: Maven's output (even -q -B prints colour resets)
+# is shown only when the build fails, and the JDK's notice that an incubator module is in use (the
+# SIMD kernels' Vector API) is left out.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! (cd "$root" && mvn -B -q -DskipTests package) >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "bnlenet.sh: the build failed (mvn -B -q -DskipTests package in $root)" >&2
+  exit 1
+fi
+set +e
+{ java --add-modules jdk.incubator.vector -jar "$root/examples/target/bnlenet.jar" "$@" 2>&1 1>&3 3>&- \
+    | grep -v -x --line-buffered 'WARNING: Using incubator modules: jdk.incubator.vector' >&2; } 3>&1
+exit "${PIPESTATUS[0]}"
