@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One training step of the chapter's BN-LeNet (zero grads, forward, cross-entropy, backward, SGD
  * step with lr 1.0), scored in training examples per second: d2l's {@code train_ch6} figure and
- * what {@code ../shared/anchors/bnlenet_torch.py} prints for PyTorch (training compute only, no
+ * what {@code benchmarks/src/main/python/bnlenet_torch.py} prints for PyTorch (training compute only, no
  * data loading). {@code configA}: 28x28, batch 256; {@code configB}: 96x96, batch 32 (the chapter's).
  * Each measurement iteration starts again from the same initial weights.
  */

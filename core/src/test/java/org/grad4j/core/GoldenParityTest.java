@@ -9,9 +9,9 @@ import org.grad4j.core.io.SafeTensors;
 import org.junit.jupiter.api.Test;
 
 /**
- * PyTorch parity of the ops composed from core primitives, with the golden files of
- * {@code ../shared/golden} (PyTorch 1.13, float32), at the single-op tolerance of the golden README:
- * absolute 1e-5 plus relative 1e-4.
+ * PyTorch parity of the ops composed from core primitives, with the golden files in
+ * {@code src/test/resources/golden} (PyTorch 1.13, float32; written by {@code src/test/python/golden.py}),
+ * at the single-op tolerance float32 supports: absolute 1e-5 plus relative 1e-4.
  */
 class GoldenParityTest {
     private static final double ATOL = 1e-5;

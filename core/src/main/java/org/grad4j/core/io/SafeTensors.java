@@ -24,7 +24,7 @@ import org.grad4j.core.internal.Json;
 
 /**
  * Named tensors and string metadata in the <a href="https://github.com/huggingface/safetensors">safetensors</a>
- * format: the golden test vectors in {@code ../shared/golden} and grad4j's checkpoints.
+ * format: PyTorch's golden test vectors in the tests' resources and grad4j's checkpoints.
  *
  * <p>A file is an 8-byte little-endian unsigned header length {@code N}, {@code N} bytes of UTF-8
  * JSON, then the tensor bytes (little-endian, row-major). The header maps each tensor name to

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -21,8 +20,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reads the PyTorch golden vectors: the two copied into {@code src/test/resources/golden}, and all of
- * {@code ../shared/golden} when that folder exists. The numeric checks recompute a few values in
+ * Reads the PyTorch golden vectors: core's own in {@code src/test/resources/golden}, and every golden
+ * file of the repository (core's, layers', data's). The numeric checks recompute a few values in
  * double from the inputs, which proves the bytes were decoded in the right order.
  */
 class SafeTensorsGoldenTest {
@@ -42,18 +41,24 @@ class SafeTensorsGoldenTest {
     }
 
     /**
-     * {@code ../shared/golden} next to the repository, found from the working directory (Maven
-     * runs the tests in the module directory, an IDE perhaps in the repository root), or null.
+     * The golden directories of the repository's modules, found from the working directory (Maven
+     * runs the tests in the module directory, an IDE perhaps in the repository root).
      */
-    static Path sharedGolden() {
+    static List<Path> repositoryGolden() {
         Path p = Path.of("").toAbsolutePath();
-        for (int up = 0; up < 4 && p != null; up++, p = p.getParent()) {
-            Path candidate = p.resolve("shared").resolve("golden");
-            if (Files.isRegularFile(candidate.resolve("linear.safetensors"))) {
-                return candidate;
+        for (int up = 0; up < 2 && p != null; up++, p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("core/src/test/resources/golden/linear.safetensors"))) {
+                Path root = p;
+                return Stream.of("core", "layers", "data").map(m -> root.resolve(m + "/src/test/resources/golden")).toList();
             }
         }
-        return null;
+        throw new IllegalStateException("the repository's golden files are not found from " + Path.of("").toAbsolutePath());
+    }
+
+    /** A golden file of the repository, from the first module that has it. */
+    static Path repositoryGolden(String name) {
+        return repositoryGolden().stream().map(d -> d.resolve(name)).filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no golden file " + name + " in the repository"));
     }
 
     private static void assertClose(double expected, float actual, String what) {
@@ -175,12 +180,12 @@ class SafeTensorsGoldenTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> readsEverySharedGoldenFileAndWritesItBack() throws IOException {
-        Path golden = sharedGolden();
-        assumeTrue(golden != null, "../shared/golden not found");
-        List<Path> files;
-        try (Stream<Path> s = Files.list(golden)) {
-            files = s.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+    Stream<DynamicTest> readsEveryGoldenFileOfTheRepositoryAndWritesItBack() throws IOException {
+        List<Path> files = new java.util.ArrayList<>();
+        for (Path golden : repositoryGolden()) {
+            try (Stream<Path> s = Files.list(golden)) {
+                s.filter(p -> p.toString().endsWith(".safetensors")).sorted().forEach(files::add);
+            }
         }
         assertFalse(files.isEmpty());
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
@@ -213,14 +218,12 @@ class SafeTensorsGoldenTest {
     }
 
     @Test
-    void sharedGoldenKnownShapes() throws IOException {
-        Path golden = sharedGolden();
-        assumeTrue(golden != null, "../shared/golden not found");
-        SafeTensors bn = SafeTensors.read(golden.resolve("batchnorm2d.safetensors"));
+    void goldenKnownShapes() throws IOException {
+        SafeTensors bn = SafeTensors.read(repositoryGolden("batchnorm2d.safetensors"));
         assertEquals(Shape.of(4, 3, 5, 5), bn.shape("x0"));
         assertEquals(Shape.of(3), bn.shape("running_var1"));
         assertEquals("0.1", bn.metadata().get("momentum"));
-        SafeTensors lenet = SafeTensors.read(golden.resolve("bn_lenet_28.safetensors"));
+        SafeTensors lenet = SafeTensors.read(repositoryGolden("bn_lenet_28.safetensors"));
         assertEquals(Shape.of(6, 1, 5, 5), lenet.shape("init.conv1.weight"));
         assertEquals(DType.I64, lenet.dtype("step0.labels"));
         for (int label : lenet.ints("step0.labels")) {
