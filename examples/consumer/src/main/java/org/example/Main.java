@@ -37,7 +37,7 @@ public final class Main {
         Sequential net = new Sequential(new Conv2d(1, 6, 5), new BatchNorm2d(6), new Sigmoid(),
                 new MaxPool2d(2, 2), new Flatten(), new Linear(6 * 12 * 12, 10));
         TrainingPlot plot = new TrainingPlot(out, "curves");
-        Trainer trainer = new Trainer(net, new SGD(net.parameters(), 0.5)).withSeed(1)
+        Trainer trainer = new Trainer(net, new SGD(net.parameters(), 0.1)).withSeed(1)
                 .addListener(new MetricsFile(out.resolve("metrics.jsonl")))
                 .addListener(plot);
         List<EpochMetrics> history = trainer.fit(new DataLoader(train, 64).withShuffle(1), new DataLoader(test, 256), 2);
