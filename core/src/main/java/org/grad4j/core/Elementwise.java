@@ -158,6 +158,24 @@ final class Elementwise {
         }, x);
     }
 
+    static Tensor geluTanh(Tensor x) {
+        float[] xs = x.data;
+        float[] y = new float[xs.length];
+        double k = Math.sqrt(2 / Math.PI);
+        for (int i = 0; i < y.length; i++) {
+            double v = xs[i];
+            y[i] = (float) (0.5 * v * (1 + Math.tanh(k * (v + 0.044715 * v * v * v))));
+        }
+        return Tape.recordOp("geluTanh", like(x, y), (g, gi) -> {
+            float[] gx = gi[0];
+            for (int i = 0; i < gx.length; i++) {
+                double v = xs[i];
+                double t = Math.tanh(k * (v + 0.044715 * v * v * v));
+                gx[i] += (float) (g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v)));
+            }
+        }, x);
+    }
+
     static Tensor abs(Tensor x) {
         float[] xs = x.data;
         float[] y = new float[xs.length];

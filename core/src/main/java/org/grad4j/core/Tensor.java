@@ -576,6 +576,15 @@ public final class Tensor {
         return Elementwise.gelu(this);
     }
 
+    /**
+     * The tanh approximation of GELU, PyTorch's {@code gelu} with {@code approximate='tanh'}:
+     * {@code 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))}; gradient
+     * {@code 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2)} with {@code t} the tanh.
+     */
+    public Tensor geluTanh() {
+        return Elementwise.geluTanh(this);
+    }
+
     /** {@code |this|}; the gradient at 0 is 0, as in PyTorch. */
     public Tensor abs() {
         return Elementwise.abs(this);
