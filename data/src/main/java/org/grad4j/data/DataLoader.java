@@ -1,5 +1,6 @@
 package org.grad4j.data;
 
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -10,14 +11,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.grad4j.core.Tensor;
 
 /**
- * Batches of an {@link ImageDataset}, PyTorch's {@code DataLoader} for data held in memory.
+ * Batches of a {@link Dataset} (an {@link ImageDataset} or a {@link TensorDataset}), PyTorch's
+ * {@code DataLoader} for data held in memory.
  *
  * <ul>
- *   <li>Batch size {@code B}: each batch holds images {@code [B, C, H, W]} and {@code B} labels,
- *       copied from the dataset into fresh arrays (no object per image).
+ *   <li>Batch size {@code B}: each batch holds features {@code [B, ...]} (images
+ *       {@code [B, C, H, W]}) and {@code B} labels or float targets {@code [B, ...]}, copied from
+ *       the dataset into fresh arrays (no object per sample).
  *   <li>Order: the dataset's order, or with {@link #withShuffle(long)} a permutation that is a
  *       function of the seed and the epoch number only: a new one each epoch, the same one when
  *       the program runs again (Fisher-Yates driven by a {@link SplittableRandom}).
@@ -27,6 +29,10 @@ import org.grad4j.core.Tensor;
  *   <li>{@link #withPrefetch(boolean) Prefetch}: a background daemon thread assembles the next
  *       batch while the caller works on the current one. The batches are the same with and
  *       without it.
+ *   <li>{@link #withAugmentation Augmentation} (training loaders of images): random crops and
+ *       flips, each image's drawn from a generator that depends only on the augmentation seed,
+ *       the epoch and the image's position in the epoch, so that the batches are the same with
+ *       or without prefetch and whatever the thread count.
  * </ul>
  *
  * <p>Each {@link #iterator()} call (each for-each loop) starts the next epoch: 0, 1, 2, ...
@@ -35,7 +41,7 @@ import org.grad4j.core.Tensor;
  * for (int epoch = 0; epoch < 10; epoch++) {
  *     try (DataLoader.Epoch batches = loader.epoch(epoch)) {
  *         while (batches.hasNext()) {
- *             Batch b = batches.next();   // b.images() [256, 1, 28, 28], b.labels() int[256]
+ *             Batch b = batches.next();   // b.features() [256, 1, 28, 28], b.labels() int[256]
  *         }
  *     }
  * }
@@ -47,12 +53,14 @@ public final class DataLoader implements Iterable<Batch> {
     /** Spreads epoch numbers over the seed space; SplittableRandom mixes the result further. */
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
-    private final ImageDataset data;
+    private final Dataset data;
     private final int batchSize;
     private final boolean shuffle;
     private final long seed;
     private final boolean dropLast;
     private final boolean prefetch;
+    private final long augmentationSeed;
+    private final Augmentation[] augmentations;
     private final AtomicInteger nextEpoch = new AtomicInteger();
 
     /**
@@ -62,12 +70,12 @@ public final class DataLoader implements Iterable<Batch> {
      * @param batchSize images per batch, at least 1
      * @throws IllegalArgumentException if {@code batchSize < 1}
      */
-    public DataLoader(ImageDataset data, int batchSize) {
-        this(Objects.requireNonNull(data, "data"), batchSize, false, 0, false, false);
+    public DataLoader(Dataset data, int batchSize) {
+        this(Objects.requireNonNull(data, "data"), batchSize, false, 0, false, false, 0, new Augmentation[0]);
     }
 
-    private DataLoader(ImageDataset data, int batchSize, boolean shuffle, long seed, boolean dropLast,
-            boolean prefetch) {
+    private DataLoader(Dataset data, int batchSize, boolean shuffle, long seed, boolean dropLast,
+            boolean prefetch, long augmentationSeed, Augmentation[] augmentations) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize: actual " + batchSize + ", expected at least 1");
         }
@@ -77,6 +85,8 @@ public final class DataLoader implements Iterable<Batch> {
         this.seed = seed;
         this.dropLast = dropLast;
         this.prefetch = prefetch;
+        this.augmentationSeed = augmentationSeed;
+        this.augmentations = augmentations;
     }
 
     /**
@@ -86,7 +96,7 @@ public final class DataLoader implements Iterable<Batch> {
      * @return a new loader; its epoch counter starts at 0
      */
     public DataLoader withShuffle(long seed) {
-        return new DataLoader(data, batchSize, true, seed, dropLast, prefetch);
+        return new DataLoader(data, batchSize, true, seed, dropLast, prefetch, augmentationSeed, augmentations);
     }
 
     /**
@@ -96,7 +106,7 @@ public final class DataLoader implements Iterable<Batch> {
      * @return a new loader; its epoch counter starts at 0
      */
     public DataLoader withDropLast(boolean dropLast) {
-        return new DataLoader(data, batchSize, shuffle, seed, dropLast, prefetch);
+        return new DataLoader(data, batchSize, shuffle, seed, dropLast, prefetch, augmentationSeed, augmentations);
     }
 
     /**
@@ -106,7 +116,31 @@ public final class DataLoader implements Iterable<Batch> {
      * @return a new loader; its epoch counter starts at 0
      */
     public DataLoader withPrefetch(boolean prefetch) {
-        return new DataLoader(data, batchSize, shuffle, seed, dropLast, prefetch);
+        return new DataLoader(data, batchSize, shuffle, seed, dropLast, prefetch, augmentationSeed, augmentations);
+    }
+
+    /**
+     * This loader, applying {@code augmentations} in order to every image of every batch, with a
+     * generator per image drawn from {@code seed}, the epoch and the image's position in the
+     * epoch: the same seed and epoch give the same images, with or without prefetch. Use it for
+     * the training loader only; evaluation loaders stay plain.
+     *
+     * @param seed the augmentation seed, for example 346
+     * @param augmentations for example {@link Augmentation#randomCrop} and
+     *     {@link Augmentation#randomHorizontalFlip}; none turns augmentation off
+     * @return a new loader; its epoch counter starts at 0
+     * @throws IllegalArgumentException if the dataset's samples are not images {@code [C, H, W]}
+     */
+    public DataLoader withAugmentation(long seed, Augmentation... augmentations) {
+        Augmentation[] list = augmentations.clone();
+        for (Augmentation a : list) {
+            Objects.requireNonNull(a, "withAugmentation: augmentation");
+        }
+        if (list.length > 0 && data.sampleShape().rank() != 3) {
+            throw new IllegalArgumentException("withAugmentation: the samples of " + data + " are "
+                    + data.sampleShape() + ", expected images [C, H, W]");
+        }
+        return new DataLoader(data, batchSize, shuffle, this.seed, dropLast, prefetch, seed, list);
     }
 
     /**
@@ -114,7 +148,7 @@ public final class DataLoader implements Iterable<Batch> {
      *
      * @return the dataset
      */
-    public ImageDataset dataset() {
+    public Dataset dataset() {
         return data;
     }
 
@@ -189,20 +223,30 @@ public final class DataLoader implements Iterable<Batch> {
         return epoch(nextEpoch.getAndIncrement());
     }
 
-    /** Copies the images and labels at {@code order[from..to)} into a new batch. */
-    private Batch assemble(int[] order, int from, int to) {
-        int b = to - from;
-        int plane = data.channels() * data.height() * data.width();
-        float[] src = data.pixels();
-        int[] srcLabels = data.labelArray();
-        float[] images = new float[b * plane];
-        int[] labels = new int[b];
-        for (int i = 0; i < b; i++) {
-            int index = order[from + i];
-            System.arraycopy(src, index * plane, images, i * plane, plane);
-            labels[i] = srcLabels[index];
+    /** Copies the samples at {@code order[from..to)} into a new batch, augmented if asked. */
+    private Batch assemble(int epoch, int[] order, int from, int to) {
+        Batch batch = data.batch(Arrays.copyOfRange(order, from, to));
+        if (augmentations.length == 0) {
+            return batch;
         }
-        return new Batch(Tensor.wrap(images, b, data.channels(), data.height(), data.width()), labels);
+        int[] chw = data.sampleShape().dims();
+        int plane = chw[0] * chw[1] * chw[2];
+        // The batch's own array: augmenting in place changes only this batch.
+        float[] images = batch.featureArray();
+        for (int i = 0; i < batch.size(); i++) {
+            SplittableRandom rng = new SplittableRandom(mix(mix(augmentationSeed + epoch * GOLDEN_GAMMA) + from + i));
+            for (Augmentation a : augmentations) {
+                a.apply(images, i * plane, chw[0], chw[1], chw[2], rng);
+            }
+        }
+        return batch;
+    }
+
+    /** Stafford's variant 13 of MurmurHash3's finaliser: neighbouring inputs give unrelated seeds. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /**
@@ -284,7 +328,7 @@ public final class DataLoader implements Iterable<Batch> {
         private Batch batch(int index) {
             int from = index * loader.batchSize;
             int to = Math.min(from + loader.batchSize, order.length);
-            return loader.assemble(order, from, to);
+            return loader.assemble(number, order, from, to);
         }
 
         private Batch await(Future<Batch> future, int index) {

@@ -3,6 +3,7 @@ package org.grad4j.data;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.stream.IntStream;
+import org.grad4j.core.Shape;
 import org.grad4j.core.Tensor;
 
 /**
@@ -12,7 +13,7 @@ import org.grad4j.core.Tensor;
  * <p>Instances are immutable as long as nobody writes to the tensor {@link #images()} returns,
  * which shares the storage. Batches come from a {@link DataLoader}.
  */
-public final class ImageDataset {
+public final class ImageDataset implements Dataset {
     /** {@code i / 255f} for every byte value: torchvision's {@code ToTensor} divides by 255. */
     private static final float[] BYTE_TO_UNIT = new float[256];
 
@@ -119,6 +120,7 @@ public final class ImageDataset {
      *
      * @return N
      */
+    @Override
     public int size() {
         return size;
     }
@@ -211,14 +213,24 @@ public final class ImageDataset {
         return new ImageDataset(out, labels, channels, newHeight, newWidth);
     }
 
-    /** The raw storage, for the loader: no copy. */
-    float[] pixels() {
-        return pixels;
+    /**
+     * The shape of one image.
+     *
+     * @return {@code [C, H, W]}
+     */
+    @Override
+    public Shape sampleShape() {
+        return Shape.of(channels, height, width);
     }
 
-    /** The raw labels, for the loader: no copy. */
-    int[] labelArray() {
-        return labels;
+    @Override
+    public Batch batch(int[] indices) {
+        int[] l = new int[indices.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = labels[Objects.checkIndex(indices[i], size)];
+        }
+        float[] images = Batch.gatherRows(pixels, channels * height * width, indices);
+        return Batch.ofLabels(images, new int[] {indices.length, channels, height, width}, l);
     }
 
     /**
