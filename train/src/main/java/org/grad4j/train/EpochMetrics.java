@@ -5,15 +5,16 @@ import java.util.Map;
 import org.grad4j.core.internal.Json;
 
 /**
- * What one epoch of training measured, with d2l's definitions: loss and accuracy are averages over
- * the epoch's training examples in training mode; test accuracy is measured in eval mode after the
- * epoch; examples per second counts training compute only (forward, backward and update), not
- * fetching batches or evaluating.
+ * What one epoch of training measured, with d2l's definitions: the loss and the {@link Metric}
+ * (accuracy by default) are averages over the epoch's training examples in training mode; the test
+ * metric is measured in eval mode after the epoch; examples per second counts training compute
+ * only (forward, backward and update), not fetching batches or evaluating.
  *
  * @param epoch the epoch, counted from 1
  * @param trainLoss mean training loss
- * @param trainAccuracy fraction of training examples classified correctly
- * @param testAccuracy fraction of test examples classified correctly, NaN when there is no test set
+ * @param trainMetric the metric over the training examples (for accuracy: the fraction classified
+ *     correctly)
+ * @param testMetric the metric over the test examples, NaN when there is no test set
  * @param examplesPerSecond training examples per second of training compute
  * @param seconds wall-clock seconds of the whole epoch, evaluation included
  * @param gcSeconds seconds the JVM's garbage collectors reported spending during the epoch
@@ -22,18 +23,35 @@ import org.grad4j.core.internal.Json;
  *     to exact population statistics ({@code BatchNorms.recalibrate}) at the end of this epoch,
  *     NaN when not recalibrated; {@code testAccuracy} is then the accuracy before, with the
  *     running averages of training
+ * @param metric the metric's {@link Metric#name() name}: {@code "accuracy"}, {@code "mse"}, ...
+ * @throws IllegalArgumentException if the metric's name is not lower case letters, digits and
+ *     underscores starting with a letter
  */
-public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
+public record EpochMetrics(int epoch, double trainLoss, double trainMetric, double testMetric,
                            double examplesPerSecond, double seconds, double gcSeconds,
-                           double recalibratedTestAccuracy) {
+                           double recalibratedTestAccuracy, String metric) {
+    private static final String ACCURACY = "accuracy";
 
-    /** Metrics without recalibration (NaN). */
+    /** Validates the metric's name. */
+    public EpochMetrics {
+        requireMetricName(metric);
+    }
+
+    /** Accuracy metrics, as before metrics had a name. */
+    public EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
+                        double examplesPerSecond, double seconds, double gcSeconds,
+                        double recalibratedTestAccuracy) {
+        this(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, gcSeconds,
+                recalibratedTestAccuracy, ACCURACY);
+    }
+
+    /** Accuracy metrics without recalibration (NaN). */
     public EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
                         double examplesPerSecond, double seconds, double gcSeconds) {
         this(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, gcSeconds, Double.NaN);
     }
 
-    /** Metrics without a garbage-collection time (NaN). */
+    /** Accuracy metrics without a garbage-collection time (NaN). */
     public EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
                         double examplesPerSecond, double seconds) {
         this(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, Double.NaN);
@@ -41,8 +59,43 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
 
     /** These metrics with {@code recalibratedTestAccuracy} set. */
     public EpochMetrics withRecalibratedTestAccuracy(double accuracy) {
-        return new EpochMetrics(epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond, seconds, gcSeconds,
-                accuracy);
+        return new EpochMetrics(epoch, trainLoss, trainMetric, testMetric, examplesPerSecond, seconds, gcSeconds,
+                accuracy, metric);
+    }
+
+    /**
+     * The training accuracy.
+     *
+     * @return {@link #trainMetric()} when the metric is accuracy, else NaN
+     */
+    public double trainAccuracy() {
+        return metric.equals(ACCURACY) ? trainMetric : Double.NaN;
+    }
+
+    /**
+     * The test accuracy.
+     *
+     * @return {@link #testMetric()} when the metric is accuracy, else NaN
+     */
+    public double testAccuracy() {
+        return metric.equals(ACCURACY) ? testMetric : Double.NaN;
+    }
+
+    /**
+     * The metric's short name in files and console lines.
+     *
+     * @return {@code "acc"} for accuracy (the older files' name), else the metric's name
+     */
+    public String metricLabel() {
+        return metric.equals(ACCURACY) ? "acc" : metric;
+    }
+
+    /** Refuses a metric name that would not survive a metrics file or a console line. */
+    static void requireMetricName(String name) {
+        if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
+            throw new IllegalArgumentException("metric: invalid name " + (name == null ? "null" : "'" + name + "'")
+                    + " (expected lower case letters, digits and underscores, starting with a letter, e.g. 'mse')");
+        }
     }
 
     /**
@@ -63,13 +116,17 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
      * One JSON object on one line, e.g. {@code {"epoch":1,"train_loss":0.65,"train_acc":0.77,
      * "test_acc":0.81,"examples_per_sec":29770.0,"seconds":2.0,"gc_seconds":0.04}}; NaN becomes
      * {@code null}. {@code "test_acc_recalibrated"} follows only when the epoch was recalibrated, so
-     * files without recalibration keep their old form.
+     * files without recalibration keep their old form. Another metric than accuracy is named
+     * after the loss and gives its fields' names: {@code "train_loss":0.31,"metric":"mse",
+     * "train_mse":0.31,"test_mse":0.35}.
      */
     public String toJson() {
+        String label = metricLabel();
         return "{\"epoch\":" + epoch
                 + ",\"train_loss\":" + json(trainLoss)
-                + ",\"train_acc\":" + json(trainAccuracy)
-                + ",\"test_acc\":" + json(testAccuracy)
+                + (metric.equals(ACCURACY) ? "" : ",\"metric\":\"" + metric + "\"")
+                + ",\"train_" + label + "\":" + json(trainMetric)
+                + ",\"test_" + label + "\":" + json(testMetric)
                 + ",\"examples_per_sec\":" + json(examplesPerSecond)
                 + ",\"seconds\":" + json(seconds)
                 + ",\"gc_seconds\":" + json(gcSeconds)
@@ -83,18 +140,22 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
 
     /**
      * The console line: {@code epoch 3  loss 0.348  train acc 0.873  test acc 0.803  29770 ex/s},
-     * followed by {@code   gc 0.04 s} when the GC time was measured.
+     * followed by {@code   gc 0.04 s} when the GC time was measured; another metric is named by
+     * its label and given to four significant digits ({@code train mse 0.01234}).
      */
     public String toLine() {
-        String line = String.format(Locale.ROOT, "epoch %d  loss %.3f  train acc %.3f  test acc %.3f  %.0f ex/s",
-                epoch, trainLoss, trainAccuracy, testAccuracy, examplesPerSecond);
+        String format = metric.equals(ACCURACY) ? "%.3f" : "%.4g";
+        String label = metricLabel();
+        String line = String.format(Locale.ROOT, "epoch %d  loss %.3f  train " + label + " " + format + "  test " + label
+                + " " + format + "  %.0f ex/s", epoch, trainLoss, trainMetric, testMetric, examplesPerSecond);
         return Double.isFinite(gcSeconds) ? line + String.format(Locale.ROOT, "  gc %.2f s", gcSeconds) : line;
     }
 
     /**
      * Parses a line written by {@link #toJson()}: a JSON object with the fields it writes, in any
      * order, numbers or {@code null} (NaN); fields it does not know are ignored, and
-     * {@code gc_seconds}, which older files lack, may be missing.
+     * {@code gc_seconds}, which older files lack, may be missing. Without a {@code "metric"} field
+     * (files written before metrics had names) the metric is accuracy.
      *
      * @throws IllegalArgumentException if the line is not such an object, naming the line and what
      *     is wrong with it
@@ -114,14 +175,21 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
             throw new IllegalArgumentException("metrics: field 'epoch' is " + fields.get("epoch")
                     + ", expected a positive integer, in " + line);
         }
-        return new EpochMetrics((int) epoch, number(fields, "train_loss", line), number(fields, "train_acc", line),
-                number(fields, "test_acc", line), number(fields, "examples_per_sec", line),
+        Object name = fields.containsKey("metric") ? fields.get("metric") : ACCURACY;
+        if (!(name instanceof String metric)) {
+            throw new IllegalArgumentException("metrics: field 'metric' is " + Json.typeName(name)
+                    + ", expected a string, in " + line);
+        }
+        requireMetricName(metric);
+        String label = metric.equals(ACCURACY) ? "acc" : metric;
+        return new EpochMetrics((int) epoch, number(fields, "train_loss", line), number(fields, "train_" + label, line),
+                number(fields, "test_" + label, line), number(fields, "examples_per_sec", line),
                 number(fields, "seconds", line),
                 // Written since grad4j 0.1.0's speed work; older files lack it.
                 fields.containsKey("gc_seconds") ? number(fields, "gc_seconds", line) : Double.NaN,
                 // Only epochs followed by BatchNorms.recalibrate have it.
                 fields.containsKey("test_acc_recalibrated") ? number(fields, "test_acc_recalibrated", line)
-                        : Double.NaN);
+                        : Double.NaN, metric);
     }
 
     /** A field's value: a JSON number, or NaN for {@code null}. */

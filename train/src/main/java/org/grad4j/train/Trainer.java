@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.grad4j.core.Functional;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
 import org.grad4j.data.Batch;
@@ -15,9 +14,12 @@ import org.grad4j.layers.Module;
 
 /**
  * The training loop of d2l's {@code train_ch6}: per epoch, every training batch is one tape scope
- * (forward, cross-entropy from logits, backward) followed by an optimizer step; loss and accuracy
- * are averaged over the epoch in training mode; test accuracy is measured in eval mode with no
- * tape; examples per second count training compute only.
+ * (forward, the {@link Loss}, backward) followed by an optimizer step; the loss and the
+ * {@link Metric} are averaged over the epoch in training mode; the test metric is measured in eval
+ * mode with no tape; examples per second count training compute only. The loss is cross-entropy
+ * from logits and the metric accuracy unless {@link #withLoss} and {@link #withMetric} say
+ * otherwise, so a regression model trains with {@code withLoss(Loss.mse())} and
+ * {@code withMetric(Metric.meanSquaredError())}.
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(net, new SGD(net.parameters(), 1.0))
@@ -39,7 +41,8 @@ public final class Trainer {
     private LearningRateSchedule schedule = LearningRateSchedule.constant();
     private boolean schedulePerStep;
     private double clipNorm = Double.NaN;
-    private double labelSmoothing;
+    private Loss loss = Loss.crossEntropy();
+    private Metric metric = Metric.accuracy();
     private long seed;
     private Path checkpointFile;
     private List<EpochMetrics> history = new ArrayList<>();
@@ -87,15 +90,38 @@ public final class Trainer {
     }
 
     /**
-     * Uses label smoothing {@code epsilon} in the cross-entropy (PyTorch's formula); returns {@code this}.
+     * Uses cross-entropy with label smoothing {@code epsilon} (PyTorch's formula) as the loss: the
+     * same as {@code withLoss(Loss.crossEntropy(epsilon))}; returns {@code this}.
      *
      * @throws IllegalArgumentException if {@code epsilon} is outside [0, 1]
      */
     public Trainer withLabelSmoothing(double epsilon) {
-        if (!(epsilon >= 0 && epsilon <= 1)) {
-            throw new IllegalArgumentException("Trainer: invalid label smoothing " + epsilon + " (expected 0 to 1)");
-        }
-        this.labelSmoothing = epsilon;
+        return withLoss(Loss.crossEntropy(epsilon));
+    }
+
+    /**
+     * Minimises {@code loss} instead of cross-entropy; returns {@code this}.
+     *
+     * @param loss the loss of the model's output and the batch, a scalar
+     * @throws NullPointerException if {@code loss} is null
+     */
+    public Trainer withLoss(Loss loss) {
+        this.loss = java.util.Objects.requireNonNull(loss, "Trainer: loss");
+        return this;
+    }
+
+    /**
+     * Reports {@code metric} instead of accuracy, for training batches and the test set, in
+     * {@link EpochMetrics} and to listeners; returns {@code this}.
+     *
+     * @param metric the metric
+     * @throws IllegalArgumentException if its name is not lower case letters, digits and underscores
+     * @throws NullPointerException if {@code metric} is null
+     */
+    public Trainer withMetric(Metric metric) {
+        java.util.Objects.requireNonNull(metric, "Trainer: metric");
+        EpochMetrics.requireMetricName(metric.name());
+        this.metric = metric;
         return this;
     }
 
@@ -152,7 +178,8 @@ public final class Trainer {
      * @throws IllegalArgumentException if {@code epochs} is not positive, or the schedule does not
      *     cover the run (a one-cycle shorter than it), before the first step; or, before any work,
      *     if {@code train} has no batch or a batch smaller than some module can train on
-     *     ({@link Module#minTrainingBatchSize()})
+     *     ({@link Module#minTrainingBatchSize()}), or if the history restored from a checkpoint
+     *     reports another metric than this Trainer's
      * @throws java.io.UncheckedIOException naming the file if the checkpoint cannot be written: before
      *     the first step when the path is wrong (a missing directory, a directory, a device), else
      *     after the epoch whose checkpoint failed
@@ -162,6 +189,11 @@ public final class Trainer {
             throw new IllegalArgumentException("Trainer: invalid number of epochs " + epochs + " (expected >= 1)");
         }
         requireTrainableBatches(train);
+        if (!history.isEmpty() && !history.get(history.size() - 1).metric().equals(metric.name())) {
+            throw new IllegalArgumentException("resume: the checkpoint's history reports "
+                    + history.get(history.size() - 1).metric() + ", this run reports " + metric.name()
+                    + "; give the Trainer the same metric");
+        }
         int first = history.size() + 1;
         if (checkpointFile != null) {
             OutputFiles.prepare("checkpoint", checkpointFile);
@@ -169,7 +201,7 @@ public final class Trainer {
         // A schedule that does not cover the run (a one-cycle too short) fails now, not after an epoch.
         scheduled(schedulePerStep ? epochs * train.batchCount() - 1 : epochs - 1);
         for (TrainingListener l : listeners) {
-            l.onTrainingStart(first, epochs, train.batchCount());
+            l.onTrainingStart(first, epochs, train.batchCount(), metric.name());
         }
         for (int epoch = first; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
@@ -179,11 +211,12 @@ public final class Trainer {
             }
             seedDropout(epoch);
             double[] trained = trainEpoch(train, epoch);
-            double testAcc = test == null ? Double.NaN : accuracy(net, test);
+            double testMetric = test == null ? Double.NaN : evaluate(net, test, metric);
             double seconds = (System.nanoTime() - start) / 1e9;
             // Whole milliseconds, as the JVM reports them (no 0.043000000000000001 from the subtraction).
             double gc = Math.round((EpochMetrics.gcSecondsSoFar() - gcStart) * 1000) / 1000.0;
-            EpochMetrics m = new EpochMetrics(epoch, trained[0], trained[1], testAcc, trained[2], seconds, gc);
+            EpochMetrics m = new EpochMetrics(epoch, trained[0], trained[1], testMetric, trained[2], seconds, gc,
+                    Double.NaN, metric.name());
             history.add(m);
             if (checkpointFile != null) {
                 try {
@@ -211,7 +244,7 @@ public final class Trainer {
         int batches = train.batchCount();
         if (batches == 0) {
             throw new IllegalArgumentException("Trainer: the training loader has no batch: " + n
-                    + " images, batch size " + size + ", the last partial batch dropped");
+                    + " samples, batch size " + size + ", the last partial batch dropped");
         }
         int last = n - (batches - 1) * size;
         for (Module m : net.modules()) {
@@ -228,11 +261,12 @@ public final class Trainer {
         }
     }
 
-    /** One epoch of training: returns {mean loss, accuracy, examples per second of compute}. */
+    /** One epoch of training: returns {mean loss, metric, examples per second of compute}. */
     private double[] trainEpoch(DataLoader train, int epoch) {
         net.train();
         double lossSum = 0;
-        long correct = 0;
+        double metricTotal = 0;
+        long metricCount = 0;
         long seen = 0;
         long computeNanos = 0;
         int batches = train.batchCount();
@@ -244,14 +278,15 @@ public final class Trainer {
                 step++;
                 long t0 = System.nanoTime();
                 optimizer.zeroGrad();
-                Tensor logits;
-                Tensor loss;
+                Tensor output;
+                Tensor batchLoss;
                 try (Tape tape = Tape.record()) {
-                    logits = net.forward(batch.images());
-                    loss = Functional.crossEntropy(logits, batch.labels(), Functional.Reduction.MEAN, labelSmoothing);
-                    loss.backward();
+                    output = net.forward(batch.features());
+                    batchLoss = loss.apply(output, batch);
+                    requireScalar(batchLoss);
+                    batchLoss.backward();
                 }
-                float l = loss.item();
+                float l = batchLoss.item();
                 if (schedulePerStep) {
                     optimizer.setLearningRates(scheduled((epoch - 1) * batches + step - 1));
                 }
@@ -265,47 +300,55 @@ public final class Trainer {
                 computeNanos += System.nanoTime() - t0;
                 lastFinite = l;
                 lossSum += (double) l * batch.size();
-                correct += countCorrect(logits, batch.labels());
+                Metric.Sum measured = metric.measure(output, batch);
+                metricTotal += measured.total();
+                metricCount += measured.count();
                 seen += batch.size();
                 for (TrainingListener listener : listeners) {
-                    listener.onBatchEnd(epoch, step, batches, lossSum / seen, (double) correct / seen);
+                    listener.onBatchEnd(epoch, step, batches, lossSum / seen, metricTotal / metricCount);
                 }
             }
         }
-        return new double[] {lossSum / seen, (double) correct / seen, seen / (computeNanos / 1e9)};
+        return new double[] {lossSum / seen, metricTotal / metricCount, seen / (computeNanos / 1e9)};
+    }
+
+    private static void requireScalar(Tensor loss) {
+        if (loss == null || loss.shape().rank() != 0) {
+            throw new IllegalArgumentException("Trainer: the loss gave " + (loss == null ? "null" : "shape " + loss.shape())
+                    + ", expected a scalar (shape []): reduce it with Reduction.MEAN");
+        }
     }
 
     /**
      * The fraction of {@code data} that {@code net} classifies correctly, in eval mode with grad mode
-     * off; the module's previous mode is restored.
+     * off; the module's previous mode is restored. The same as {@code evaluate(net, data, Metric.accuracy())}.
      */
     public static double accuracy(Module net, DataLoader data) {
+        return evaluate(net, data, Metric.accuracy());
+    }
+
+    /**
+     * {@code metric} over {@code data} (epoch 0 of the loader), in eval mode with grad mode off;
+     * the module's previous mode is restored.
+     *
+     * @return {@code sum of totals / sum of counts} over the batches; NaN for a loader without batches
+     */
+    public static double evaluate(Module net, DataLoader data, Metric metric) {
         boolean wasTraining = net.isTraining();
         net.eval();
-        long correct = 0;
-        long seen = 0;
+        double total = 0;
+        long count = 0;
         try (Tape.NoGrad off = Tape.noGrad(); DataLoader.Epoch it = data.epoch(0)) {
             while (it.hasNext()) {
                 Batch batch = it.next();
-                correct += countCorrect(net.forward(batch.images()), batch.labels());
-                seen += batch.size();
+                Metric.Sum measured = metric.measure(net.forward(batch.features()), batch);
+                total += measured.total();
+                count += measured.count();
             }
         } finally {
             net.train(wasTraining);
         }
-        return (double) correct / seen;
-    }
-
-    /** How many rows of {@code logits} [N, C] have their maximum at the label. */
-    static long countCorrect(Tensor logits, int[] labels) {
-        int[] predicted = logits.argmax(1);
-        long correct = 0;
-        for (int i = 0; i < labels.length; i++) {
-            if (predicted[i] == labels[i]) {
-                correct++;
-            }
-        }
-        return correct;
+        return total / count;
     }
 
     /** Each group's learning rate at epoch or step {@code t}: the schedule applied to its base rate. */

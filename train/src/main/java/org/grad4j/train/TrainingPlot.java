@@ -85,13 +85,15 @@ public final class TrainingPlot implements TrainingListener {
         for (EpochMetrics m : history) {
             epochs.add((double) m.epoch());
             loss.add(m.trainLoss());
-            trainAcc.add(m.trainAccuracy());
-            testAcc.add(m.testAccuracy());
+            trainAcc.add(m.trainMetric());
+            testAcc.add(m.testMetric());
         }
+        // The metric of the last epoch names the series (a history holds one metric).
+        String label = history.isEmpty() ? "acc" : history.get(history.size() - 1).metricLabel();
         chart.addSeries("train loss", epochs, loss).setMarker(SeriesMarkers.CIRCLE);
-        chart.addSeries("train acc", epochs, trainAcc).setMarker(SeriesMarkers.DIAMOND);
+        chart.addSeries("train " + label, epochs, trainAcc).setMarker(SeriesMarkers.DIAMOND);
         if (testAcc.stream().anyMatch(Double::isFinite)) {
-            chart.addSeries("test acc", epochs, testAcc).setMarker(SeriesMarkers.SQUARE);
+            chart.addSeries("test " + label, epochs, testAcc).setMarker(SeriesMarkers.SQUARE);
         }
         return chart;
     }

@@ -78,9 +78,11 @@ class TrainerTest {
     }
 
     @Test
-    void countCorrectComparesArgmaxWithLabels() {
+    void accuracyComparesArgmaxWithLabels() {
         Tensor logits = Tensor.of(new float[] {0, 2, 1, 5, 0, 0, 0, 0, 9}, 3, 3);
-        assertEquals(2, Trainer.countCorrect(logits, new int[] {1, 0, 1}));
+        org.grad4j.data.Batch batch = new DataLoader(org.grad4j.data.TensorDataset.of(logits, new int[] {1, 0, 1}), 3)
+                .epoch(0).next();
+        assertEquals(new Metric.Sum(2, 3), Metric.accuracy().measure(logits, batch));
     }
 
     @Test
@@ -205,7 +207,7 @@ class TrainerTest {
 
     @Test
     void aLoaderWithoutABatchIsRefused() {
-        assertEquals("Trainer: the training loader has no batch: 10 images, batch size 32, the last partial batch "
+        assertEquals("Trainer: the training loader has no batch: 10 samples, batch size 32, the last partial batch "
                 + "dropped", refusal(netWithBatchNorm1d(), new DataLoader(TRAIN.slice(0, 10), 32).withDropLast(true)));
     }
 
