@@ -31,8 +31,8 @@ import java.util.function.Function;
  * (keep the inputs of relu, max and maximum at least twice the step away from ties).
  *
  * <pre>{@code
- * Tensor a = Tensor.randn(345, 2, 3).requiresGrad(true);
- * Tensor b = Tensor.randn(346, 3).requiresGrad(true);
+ * Tensor a = Tensor.randn(new Random(345), 2, 3).requiresGrad(true);
+ * Tensor b = Tensor.randn(new Random(346), 3).requiresGrad(true);
  * GradCheck.check("mul", in -> in[0].mul(in[1]), a, b);
  * }</pre>
  */

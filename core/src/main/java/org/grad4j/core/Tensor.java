@@ -20,7 +20,7 @@ import java.util.Random;
  * mode is on and an input {@linkplain #requiresGrad() requires a gradient}.
  *
  * <pre>{@code
- * Tensor w = Tensor.randn(345, 3, 2).requiresGrad(true);
+ * Tensor w = Tensor.randn(new Random(345), 3, 2).requiresGrad(true);
  * Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
  * try (Tape tape = Tape.record()) {
  *     Tensor loss = x.matmul(w).sigmoid().mean();
@@ -147,12 +147,12 @@ public final class Tensor {
         return fresh(d, Shape.of(n));
     }
 
-    /** Uniform values in {@code [0, 1)} from {@code new Random(seed)}. */
-    public static Tensor rand(long seed, int... dims) {
-        return rand(new Random(seed), dims);
-    }
-
-    /** Uniform values in {@code [0, 1)} drawn from {@code rng}. */
+    /**
+     * Uniform values in {@code [0, 1)} drawn from {@code rng}, one {@code nextFloat()} per element in
+     * row-major order: {@code Tensor.rand(new Random(345), 3, 4)} is the same every run. The
+     * generator is always explicit (there is no {@code rand(long seed, int...)}), so that
+     * {@code rand(3, 4)} cannot silently mean "seed 3, shape [4]": it does not compile.
+     */
     public static Tensor rand(Random rng, int... dims) {
         Shape s = Shape.of(dims);
         float[] d = new float[s.size()];
@@ -162,12 +162,13 @@ public final class Tensor {
         return fresh(d, s);
     }
 
-    /** Standard normal values from {@code new Random(seed)}. */
-    public static Tensor randn(long seed, int... dims) {
-        return randn(new Random(seed), dims);
-    }
-
-    /** Standard normal values drawn from {@code rng}. */
+    /**
+     * Standard normal values drawn from {@code rng}, one {@code nextGaussian()} per element in
+     * row-major order, as {@code torch.randn(3, 4, generator=g)}:
+     * {@code Tensor.randn(new Random(345), 3, 4)}. The generator is always explicit, so that
+     * {@code randn(3, 4)} cannot silently mean "seed 3, shape [4]" (it does not compile); pass one
+     * {@code Random} to several calls to draw them in sequence.
+     */
     public static Tensor randn(Random rng, int... dims) {
         Shape s = Shape.of(dims);
         float[] d = new float[s.size()];

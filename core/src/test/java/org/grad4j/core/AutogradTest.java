@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -248,8 +249,8 @@ class AutogradTest {
 
     @Test
     void broadcastGradientsAreSummedBackToTheSourceShape() {
-        Tensor x = Tensor.randn(345, 2, 3, 4, 4);
-        Tensor gamma = Tensor.randn(346, 1, 3, 1, 1).requiresGrad(true);
+        Tensor x = Tensor.randn(new Random(345), 2, 3, 4, 4);
+        Tensor gamma = Tensor.randn(new Random(346), 1, 3, 1, 1).requiresGrad(true);
         try (Tape tape = Tape.record()) {
             x.mul(gamma).sum().backward();
         }
@@ -262,9 +263,9 @@ class AutogradTest {
     void chapterStyleBatchNormFromPrimitivesIsDifferentiable() {
         // The d2l batch_norm in training mode, written with core ops: mean over (0, 2, 3) with keepdim,
         // broadcasting -, /, sqrt, *, +.
-        Tensor x = Tensor.randn(345, 4, 3, 2, 2).requiresGrad(true);
-        Tensor gamma = Tensor.randn(346, 1, 3, 1, 1).requiresGrad(true);
-        Tensor beta = Tensor.randn(347, 1, 3, 1, 1).requiresGrad(true);
+        Tensor x = Tensor.randn(new Random(345), 4, 3, 2, 2).requiresGrad(true);
+        Tensor gamma = Tensor.randn(new Random(346), 1, 3, 1, 1).requiresGrad(true);
+        Tensor beta = Tensor.randn(new Random(347), 1, 3, 1, 1).requiresGrad(true);
         int[] dims = {0, 2, 3};
         GradCheck.check("batch_norm (composed)", in -> {
             Tensor mean = in[0].mean(dims, true);

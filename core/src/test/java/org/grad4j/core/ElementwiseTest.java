@@ -32,7 +32,7 @@ class ElementwiseTest {
     }
 
     private static Tensor input(long seed, int[] dims, float lo, float hi) {
-        Tensor t = Tensor.rand(seed, dims);
+        Tensor t = Tensor.rand(new Random(seed), dims);
         return t.mul(hi - lo).add(lo).requiresGrad(true);
     }
 
@@ -75,8 +75,8 @@ class ElementwiseTest {
     @MethodSource("shapes")
     void maximum(int[] da, int[] db) {
         // a in [-2, -0.2], b in [0.2, 2] for one half, then swapped: no ties within the step.
-        Tensor a = Tensor.rand(345, da).mul(4).sub(2);
-        Tensor b = Tensor.rand(346, db).mul(4).sub(2);
+        Tensor a = Tensor.rand(new Random(345), da).mul(4).sub(2);
+        Tensor b = Tensor.rand(new Random(346), db).mul(4).sub(2);
         a = nudge(a);
         b = nudge(b).add(0.05f);
         Tensor y = a.maximum(b);
@@ -194,8 +194,8 @@ class ElementwiseTest {
     @ParameterizedTest
     @MethodSource("shapes")
     void minimum(int[] da, int[] db) {
-        Tensor a = nudge(Tensor.rand(345, da).mul(4).sub(2));
-        Tensor b = nudge(Tensor.rand(346, db).mul(4).sub(2)).add(0.05f);
+        Tensor a = nudge(Tensor.rand(new Random(345), da).mul(4).sub(2));
+        Tensor b = nudge(Tensor.rand(new Random(346), db).mul(4).sub(2)).add(0.05f);
         Tensor y = a.minimum(b);
         Naive.assertClose(Naive.binary(a, b, y.shape().dims(), Math::min), y, 0, 0);
         a.requiresGrad(true);
@@ -219,7 +219,7 @@ class ElementwiseTest {
     @Test
     void clampValuesAndGradient() {
         // On a grid of 0.1 shifted by 0.05: no value within the step of the bounds -1 and 1.
-        Tensor x = nudge(Tensor.rand(345, 4, 5).mul(4).sub(2)).add(0.05f);
+        Tensor x = nudge(Tensor.rand(new Random(345), 4, 5).mul(4).sub(2)).add(0.05f);
         float[] v = x.toArray();
         double[] expected = new double[v.length];
         for (int i = 0; i < v.length; i++) {
@@ -247,8 +247,8 @@ class ElementwiseTest {
     @Test
     void whereBroadcastsAndRoutesTheGradient() {
         Tensor mask = Tensor.of(new float[] {1, 0, 0, 1, 1, 0}, 2, 3);
-        Tensor x = Tensor.randn(345, 2, 3).requiresGrad(true);
-        Tensor y = Tensor.randn(346, 3).requiresGrad(true);
+        Tensor x = Tensor.randn(new Random(345), 2, 3).requiresGrad(true);
+        Tensor y = Tensor.randn(new Random(346), 3).requiresGrad(true);
         Tensor out = Tensor.where(mask, x, y);
         for (int i = 0; i < 2; i++) {
             for (int j = 0; j < 3; j++) {
@@ -315,7 +315,8 @@ class ElementwiseTest {
             x.mul(x).add(x).backward(Tensor.ones(1));
         }
         assertEquals(7f, x.grad().item());
-        GradCheck.check("x*x+x", in -> in[0].mul(in[0]).add(in[0]), Tensor.randn(345, 4).requiresGrad(true));
+        GradCheck.check("x*x+x", in -> in[0].mul(in[0]).add(in[0]),
+                Tensor.randn(new Random(345), 4).requiresGrad(true));
     }
 
     @Test

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class IndexingTest {
     @Test
     void indexSelectPicksSlicesWithRepeats() {
-        Tensor x = Tensor.randn(345, 2, 4, 3).requiresGrad(true);
+        Tensor x = Tensor.randn(new Random(345), 2, 4, 3).requiresGrad(true);
         int[] index = {3, 0, 3};
         Tensor y = x.indexSelect(1, index);
         assertEquals(Shape.of(2, 3, 3), y.shape());
@@ -37,14 +37,14 @@ class IndexingTest {
 
     @Test
     void gatherPicksOneValuePerPosition() {
-        Tensor logits = Tensor.randn(345, 4, 5).requiresGrad(true);
+        Tensor logits = Tensor.randn(new Random(345), 4, 5).requiresGrad(true);
         int[] labels = {2, 0, 4, 2};
         Tensor picked = logits.gather(1, labels);
         assertEquals(Shape.of(4, 1), picked.shape());
         for (int i = 0; i < 4; i++) {
             assertEquals(logits.get(i, labels[i]), picked.get(i, 0));
         }
-        Tensor x = Tensor.randn(346, 3, 2, 2).requiresGrad(true);
+        Tensor x = Tensor.randn(new Random(346), 3, 2, 2).requiresGrad(true);
         int[] index = {0, 2, 1, 1, 2, 2, 0, 0};
         Tensor y = x.gather(0, index);
         assertEquals(Shape.of(2, 2, 2), y.shape());
@@ -67,7 +67,7 @@ class IndexingTest {
 
     @Test
     void softmaxAgainstNaiveAndLogSoftmax() {
-        Tensor x = Tensor.randn(345, 3, 4, 2).mul(3).requiresGrad(true);
+        Tensor x = Tensor.randn(new Random(345), 3, 4, 2).mul(3).requiresGrad(true);
         for (int dim = -3; dim < 3; dim++) {
             Tensor y = Functional.softmax(x, dim);
             Naive.assertClose(Functional.logSoftmax(x, dim).exp(), y, 1e-6, 1e-5, "softmax dim " + dim);
@@ -86,8 +86,8 @@ class IndexingTest {
 
     @Test
     void batchedMatmulAgainstNaivePerBatch() {
-        Tensor a = Tensor.randn(345, 2, 3, 4, 5).requiresGrad(true);
-        Tensor b = Tensor.randn(346, 3, 5, 2).requiresGrad(true);
+        Tensor a = Tensor.randn(new Random(345), 2, 3, 4, 5).requiresGrad(true);
+        Tensor b = Tensor.randn(new Random(346), 3, 5, 2).requiresGrad(true);
         Tensor c = a.matmul(b);
         assertEquals(Shape.of(2, 3, 4, 2), c.shape());
         for (int i = 0; i < 2; i++) {
@@ -99,9 +99,9 @@ class IndexingTest {
             }
         }
         GradCheck.check("bmm", in -> in[0].matmul(in[1]), a, b);
-        Tensor w = Tensor.randn(347, 5, 3).requiresGrad(true);
+        Tensor w = Tensor.randn(new Random(347), 5, 3).requiresGrad(true);
         GradCheck.check("bmm by one matrix", in -> in[0].matmul(in[1]), a, w);
-        Tensor row = Tensor.randn(348, 1, 2, 5).requiresGrad(true);
+        Tensor row = Tensor.randn(new Random(348), 1, 2, 5).requiresGrad(true);
         GradCheck.check("bmm broadcasting", in -> in[0].matmul(in[1]), row, b);
         assertEquals(Shape.of(3, 2, 2), row.matmul(b).shape());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -111,9 +111,9 @@ class IndexingTest {
 
     @Test
     void stackedMatmulEqualsOneMatmulPerMatrix() {
-        Tensor a = Tensor.randn(345, 4, 3);
-        Tensor b = Tensor.randn(346, 3, 2);
-        Tensor c = Tensor.randn(347, 4, 3);
+        Tensor a = Tensor.randn(new Random(345), 4, 3);
+        Tensor b = Tensor.randn(new Random(346), 3, 2);
+        Tensor c = Tensor.randn(new Random(347), 4, 3);
         Tensor batched = Tensor.stack(List.of(a, c), 0).matmul(b);
         assertArrayEquals(a.matmul(b).toArray(), batched.select(0, 0).toArray());
         assertArrayEquals(c.matmul(b).toArray(), batched.select(0, 1).toArray());

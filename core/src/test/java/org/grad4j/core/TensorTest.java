@@ -43,15 +43,29 @@ class TensorTest {
         assertEquals("tensor: 4 values do not fill shape [3] (expected 3)", e.getMessage());
     }
 
+    /** Issue 11: randn(3, 4) meant "seed 3, shape [4]"; there is no seed-first form any more. */
+    @Test
+    void randomFactoriesHaveNoSeedFirstForm() {
+        assertThrows(NoSuchMethodException.class, () -> Tensor.class.getMethod("randn", long.class, int[].class));
+        assertThrows(NoSuchMethodException.class, () -> Tensor.class.getMethod("rand", long.class, int[].class));
+    }
+
     @Test
     void randomFactoriesAreSeeded() {
-        assertArrayEquals(Tensor.rand(345, 5).toArray(), Tensor.rand(new Random(345), 5).toArray());
-        assertArrayEquals(Tensor.randn(345, 3, 2).toArray(), Tensor.randn(345, 3, 2).toArray());
-        assertNotEquals(Tensor.randn(345, 4).get(0), Tensor.randn(346, 4).get(0));
-        for (float f : Tensor.rand(345, 1000).toArray()) {
+        assertArrayEquals(Tensor.rand(new Random(345), 5).toArray(), Tensor.rand(new Random(345), 5).toArray());
+        assertArrayEquals(Tensor.randn(new Random(345), 3, 2).toArray(),
+                Tensor.randn(new Random(345), 3, 2).toArray());
+        Random one = new Random(345);
+        Tensor first = Tensor.randn(one, 2);
+        Tensor second = Tensor.randn(one, 2);
+        assertArrayEquals(Tensor.randn(new Random(345), 4).toArray(),
+                new float[] {first.get(0), first.get(1), second.get(0), second.get(1)},
+                "one generator draws in sequence");
+        assertNotEquals(Tensor.randn(new Random(345), 4).get(0), Tensor.randn(new Random(346), 4).get(0));
+        for (float f : Tensor.rand(new Random(345), 1000).toArray()) {
             assertTrue(f >= 0 && f < 1);
         }
-        float[] n = Tensor.randn(345, 20000).toArray();
+        float[] n = Tensor.randn(new Random(345), 20000).toArray();
         double mean = 0;
         double sq = 0;
         for (float f : n) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
 import org.grad4j.core.io.SafeTensors;
@@ -92,7 +93,7 @@ class ScratchBatchNormTest {
 
     @Test
     void modeFollowsTrainAndEvalNotGradMode() {
-        Tensor x = Tensor.randn(345, 6, 2).mul(3f).add(4f);
+        Tensor x = Tensor.randn(new Random(345), 6, 2).mul(3f).add(4f);
 
         // Training mode with grad mode off (no tape either): batch statistics, moving update.
         ScratchBatchNorm bn = new ScratchBatchNorm(2, 2);
