@@ -70,9 +70,10 @@ def frozen_batchnorm(out):
          {"eps": f.eps, "repr": repr(f), "keys": ",".join(f.state_dict().keys())})
 
 
-def conv2d(out, name, kernel_size, stride, padding, bias):
+def conv2d(out, name, kernel_size, stride, padding, bias, dilation=1):
     torch.manual_seed(14)
-    conv = torch.nn.Conv2d(4, 5, kernel_size=kernel_size, stride=stride, padding=padding, bias=bias)
+    conv = torch.nn.Conv2d(4, 5, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+                           bias=bias)
     x = torch.randn(2, 4, 9, 11, requires_grad=True)
     y = conv(x)
     dy = torch.randn_like(y)

@@ -38,14 +38,16 @@ public final class Functional {
     }
 
     /**
-     * What {@link #batchNormTraining} returns: the normalised output and the batch statistics it
-     * used, which a BatchNorm module folds into its running statistics.
+     * What {@link #batchNormTraining} and {@link #groupNorm} return: the normalised output and the
+     * statistics it used, which a BatchNorm (or a tracking InstanceNorm) module folds into its
+     * running statistics.
      *
      * @param output the normalised tensor, same shape as the input; recorded for autograd
-     * @param mean the per-channel batch mean {@code [C]}; a plain tensor, not recorded
-     * @param variance the per-channel BIASED batch variance {@code [C]} (divided by {@code m}, the
-     *     number of values per channel); a plain tensor, not recorded. PyTorch's running variance
-     *     stores the unbiased one: multiply by {@code m / (m - 1)}.
+     * @param mean the mean of each normalised set: per channel {@code [C]} for batch norm, per
+     *     image and group {@code [N, G]} for group norm; a plain tensor, not recorded
+     * @param variance the BIASED variance of each set, shaped as {@code mean} (divided by
+     *     {@code m}, the number of values per set); a plain tensor, not recorded. PyTorch's
+     *     running variance stores the unbiased one: multiply by {@code m / (m - 1)}.
      */
     public record BatchNormResult(Tensor output, Tensor mean, Tensor variance) {
     }
@@ -211,6 +213,38 @@ public final class Functional {
                                             Tensor beta, double eps) {
         Objects.requireNonNull(x, "batchNormInference: x is null");
         return Normalization.batchNormInference(x, runningMean, runningVar, gamma, beta, eps);
+    }
+
+    /**
+     * Group normalisation, as {@code torch.nn.functional.group_norm} (Wu and He 2018,
+     * <a href="https://arxiv.org/abs/1803.08494">arXiv:1803.08494</a>): the {@code C} channels are
+     * cut into {@code G} groups of {@code C/G} consecutive channels, and each image's group is
+     * normalised with its own statistics over its {@code m = (C/G) * S} values ({@code S} the
+     * product of the spatial dimensions):
+     * <pre>
+     * mean = sum(x) / m,   var = sum((x - mean)^2) / m   (biased, per image and group)
+     * y    = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]
+     * </pre>
+     * Batch normalisation's math on another grouping, with its kernels: sums in double,
+     * bit-identical at every thread count. One tape entry with the closed-form backward: with
+     * {@code g = dy * weight[c]}, {@code dx = invstd (g - sum(g)/m - xhat sum(g xhat)/m)} per image
+     * and group, {@code dweight[c] = sum(dy xhat)}, {@code dbias[c] = sum(dy)} over images and
+     * positions. Instance normalisation is {@code G = C}.
+     *
+     * @param x {@code [N, C, *]}
+     * @param groups G, which divides C
+     * @param weight the per-channel scale {@code [C]}, or {@code null} for none
+     * @param bias the per-channel shift {@code [C]}, or {@code null} for none
+     * @param eps added to the variance inside the square root (PyTorch's default 1e-5), at least 0
+     * @return the output (shape of {@code x}) and the mean and biased variance {@code [N, G]}
+     * @throws IllegalArgumentException if {@code x} has fewer than 2 dimensions, G does not divide
+     *     C ({@code groupNorm: num_channels must be divisible by num_groups, got 6 channels (input
+     *     [2, 6, 4, 4]) and 4 groups}), weight or bias is not {@code [C]}, or eps is negative or not
+     *     finite
+     */
+    public static BatchNormResult groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+        Objects.requireNonNull(x, "groupNorm: x is null");
+        return Normalization.groupNorm(x, groups, weight, bias, eps);
     }
 
     /**

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import org.grad4j.core.kernels.NormKernels;
 
 /**
- * Batch normalisation (training with batch statistics, inference with given statistics) and
- * layer normalisation, each one tape entry with a closed-form backward.
+ * Batch normalisation (training with batch statistics, inference with given statistics), group
+ * normalisation and layer normalisation, each one tape entry with a closed-form backward.
  */
 final class Normalization {
     private Normalization() {
@@ -74,17 +74,109 @@ final class Normalization {
                                  double[] mean, double[] invstd, boolean training) {
         int ig = gamma == null ? -1 : 1;
         int ib = beta == null ? -1 : gamma == null ? 1 : 2;
-        Tensor[] inputs = new Tensor[1 + (gamma == null ? 0 : 1) + (beta == null ? 0 : 1)];
-        inputs[0] = x;
-        if (gamma != null) {
-            inputs[ig] = gamma;
-        }
-        if (beta != null) {
-            inputs[ib] = beta;
-        }
+        Tensor[] inputs = inputs(x, gamma, beta);
         float[] gammaData = data(gamma);
         return Tape.recordAssigningOp(op, out, (g, gi, assign) -> NormKernels.backward(x.data, g, n, c, s, mean,
                 invstd, gammaData, training, gi[0], ig < 0 ? null : gi[ig], ib < 0 ? null : gi[ib], assign), inputs);
+    }
+
+    static Functional.BatchNormResult groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+        String op = "groupNorm";
+        int[] ncs = channels(op, x);
+        int n = ncs[0];
+        int c = ncs[1];
+        int s = ncs[2];
+        if (groups < 1 || c % groups != 0) {
+            throw new IllegalArgumentException(op + ": num_channels must be divisible by num_groups, got "
+                    + c + " channels (input " + x.shape + ") and " + groups + " groups");
+        }
+        checkPerChannel(op, "weight", weight, c, x);
+        checkPerChannel(op, "bias", bias, c, x);
+        checkEps(op, eps);
+        // Each (image, group) holds C/G contiguous planes: batch norm's statistics over a batch of
+        // one with N*G channels of (C/G)*S values each.
+        int rows = n * groups;
+        int len = c / groups * s;
+        double[] mean = new double[rows];
+        double[] var = new double[rows];
+        double[] invstd = new double[rows];
+        float[] xhat = new float[x.size()];
+        NormKernels.trainingForward(x.data, 1, rows, len, eps, null, null, mean, var, invstd, xhat);
+        float[] wd = data(weight);
+        float[] bd = data(bias);
+        float[] y = xhat;
+        if (wd != null || bd != null) {
+            y = new float[xhat.length];
+            for (int p = 0; p < n * c; p++) {
+                float k = wd == null ? 1f : wd[p % c];
+                float b = bd == null ? 0f : bd[p % c];
+                for (int i = p * s, end = i + s; i < end; i++) {
+                    y[i] = xhat[i] * k + b;
+                }
+            }
+        }
+        float[] meanOut = new float[rows];
+        float[] varOut = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            meanOut[r] = (float) mean[r];
+            varOut[r] = (float) var[r];
+        }
+        Tensor out = Tensor.fresh(y, x.shape);
+        int iw = weight == null ? -1 : 1;
+        int ib = bias == null ? -1 : weight == null ? 1 : 2;
+        Tensor[] inputs = inputs(x, weight, bias);
+        float[] xs = x.data;
+        Tape.recordAssigningOp(op, out, (g, gi, assign) -> groupNormBackward(xs, xhat, g, n, c, s, rows, len, mean,
+                invstd, wd, gi[0], iw < 0 ? null : gi[iw], ib < 0 ? null : gi[ib], assign), inputs);
+        return new Functional.BatchNormResult(out, Tensor.fresh(meanOut, Shape.of(n, groups)),
+                Tensor.fresh(varOut, Shape.of(n, groups)));
+    }
+
+    /**
+     * With {@code y = xhat * w[c] + b[c]}: {@code dw[c] += sum dy xhat}, {@code db[c] += sum dy}
+     * (over images and positions, in double, in a fixed order), and {@code dx} is batch norm's
+     * closed form ({@link NormKernels#backward}, without affine) on the groups, fed
+     * {@code dxhat = dy * w[c]}.
+     */
+    private static void groupNormBackward(float[] x, float[] xhat, float[] g, int n, int c, int s, int rows, int len,
+                                          double[] mean, double[] invstd, float[] w, float[] gx, float[] gw,
+                                          float[] gb, boolean assign) {
+        if (gw != null || gb != null) {
+            double[] accW = new double[c];
+            double[] accB = new double[c];
+            for (int p = 0; p < n * c; p++) {
+                double sw = 0;
+                double sb = 0;
+                for (int i = p * s, end = i + s; i < end; i++) {
+                    sw += (double) g[i] * xhat[i];
+                    sb += g[i];
+                }
+                accW[p % c] += sw;
+                accB[p % c] += sb;
+            }
+            for (int ch = 0; ch < c; ch++) {
+                if (gw != null) {
+                    gw[ch] += (float) accW[ch];
+                }
+                if (gb != null) {
+                    gb[ch] += (float) accB[ch];
+                }
+            }
+        }
+        if (gx == null) {
+            return;
+        }
+        float[] dxhat = g;
+        if (w != null) {
+            dxhat = new float[g.length];
+            for (int p = 0; p < n * c; p++) {
+                float k = w[p % c];
+                for (int i = p * s, end = i + s; i < end; i++) {
+                    dxhat[i] = g[i] * k;
+                }
+            }
+        }
+        NormKernels.backward(x, dxhat, 1, rows, len, mean, invstd, null, true, gx, null, null, assign);
     }
 
     static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
@@ -152,14 +244,7 @@ final class Normalization {
         Tensor out = Tensor.fresh(y, x.shape);
         int iw = weight == null ? -1 : 1;
         int ib = bias == null ? -1 : weight == null ? 1 : 2;
-        Tensor[] inputs = new Tensor[1 + (weight == null ? 0 : 1) + (bias == null ? 0 : 1)];
-        inputs[0] = x;
-        if (weight != null) {
-            inputs[iw] = weight;
-        }
-        if (bias != null) {
-            inputs[ib] = bias;
-        }
+        Tensor[] inputs = inputs(x, weight, bias);
         return Tape.recordOp(op, out, (g, gi) -> layerNormBackward(xs, g, rows, d, mean, rstd, wd, gi[0],
                 iw < 0 ? null : gi[iw], ib < 0 ? null : gi[ib]), inputs);
     }
@@ -212,6 +297,19 @@ final class Normalization {
                 gb[j] += (float) accB[j];
             }
         }
+    }
+
+    /** {@code {x, a, b}} without the null ones: an op's inputs with optional affine parameters. */
+    private static Tensor[] inputs(Tensor x, Tensor a, Tensor b) {
+        Tensor[] inputs = new Tensor[1 + (a == null ? 0 : 1) + (b == null ? 0 : 1)];
+        inputs[0] = x;
+        if (a != null) {
+            inputs[1] = a;
+        }
+        if (b != null) {
+            inputs[inputs.length - 1] = b;
+        }
+        return inputs;
     }
 
     /** {@code {N, C, S}} for an input {@code [N, C, *]}. */
