@@ -31,7 +31,7 @@ def normalization(out, name, make, shapes, seed):
     affine_init(m)
     t = {}
     for k, v in m.state_dict().items():
-        t["init." + k] = v.to(torch.float32)
+        t["init." + k] = v.to(torch.float32).clone()
     for s, shape in enumerate(shapes):
         x = (torch.randn(*shape) * (s + 1) + s).requires_grad_(True)
         y = m(x)
@@ -47,7 +47,7 @@ def normalization(out, name, make, shapes, seed):
         for pname, p in m.named_parameters():
             t["d%s%d" % (pname, s)] = p.grad
         for bname, b in m.named_buffers():
-            t["%s%d" % (bname, s)] = b.to(torch.float32)
+            t["%s%d" % (bname, s)] = b.to(torch.float32).clone()
     m.eval()
     x = torch.randn(*shapes[0])
     t["x_eval"] = x
@@ -71,7 +71,7 @@ def ghost(out, name, virtual, momentum):
         y.backward(dy)
         t.update({"x%d" % s: x, "y%d" % s: y, "dy%d" % s: dy, "dx%d" % s: x.grad,
                   "dweight%d" % s: bn.weight.grad, "dbias%d" % s: bn.bias.grad,
-                  "running_mean%d" % s: bn.running_mean, "running_var%d" % s: bn.running_var,
+                  "running_mean%d" % s: bn.running_mean.clone(), "running_var%d" % s: bn.running_var.clone(),
                   "num_batches_tracked%d" % s: bn.num_batches_tracked.to(torch.float32)})
     bn.eval()
     x = torch.randn(6, 3, 4, 5)
