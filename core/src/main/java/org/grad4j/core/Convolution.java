@@ -21,7 +21,7 @@ final class Convolution {
     private Convolution() {
     }
 
-    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int sh, int sw, int ph, int pw) {
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int sh, int sw, int ph, int pw, int dh, int dw) {
         if (x.rank() != 4) {
             throw new IllegalArgumentException("conv2d: expected a 4-D input [N, C, H, W], got " + x.shape);
         }
@@ -33,6 +33,9 @@ final class Convolution {
         }
         if (ph < 0 || pw < 0) {
             throw new IllegalArgumentException("conv2d: padding must be non-negative, got [" + ph + ", " + pw + "]");
+        }
+        if (dh < 1 || dw < 1) {
+            throw new IllegalArgumentException("conv2d: dilation must be positive, got [" + dh + ", " + dw + "]");
         }
         int n = x.dim(0);
         int c = x.dim(1);
@@ -49,12 +52,16 @@ final class Convolution {
             throw new IllegalArgumentException("conv2d: bias " + bias.shape + " does not match " + f
                     + " output channels (weight " + weight.shape + ")");
         }
-        if ((long) h + 2L * ph < kh || (long) w + 2L * pw < kw) {
+        // The dilated kernel spans dh (kh - 1) + 1 rows and dw (kw - 1) + 1 columns.
+        long spanH = (long) dh * (kh - 1) + 1;
+        long spanW = (long) dw * (kw - 1) + 1;
+        if ((long) h + 2L * ph < spanH || (long) w + 2L * pw < spanW) {
             throw new IllegalArgumentException("conv2d: input " + x.shape + " padded by [" + ph + ", " + pw
                     + "] is " + (h + 2L * ph) + "x" + (w + 2L * pw) + ", smaller than the kernel " + kh + "x" + kw
+                    + (dh == 1 && dw == 1 ? "" : " dilated by [" + dh + ", " + dw + "] (" + spanH + "x" + spanW + ")")
                     + " (weight " + weight.shape + ")");
         }
-        Im2col.Geometry g = new Im2col.Geometry(n, c, h, w, kh, kw, sh, sw, ph, pw);
+        Im2col.Geometry g = new Im2col.Geometry(n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
         int oh = g.outH();
         int ow = g.outW();
         long plane = (long) oh * ow;

@@ -87,12 +87,24 @@ public final class Functional {
     }
 
     /**
-     * 2-D convolution (cross-correlation, as {@code torch.nn.functional.conv2d} with dilation 1
-     * and one group):
-     * {@code y[n, f, i, j] = b[f] + sum_{c, u, v} W[f, c, u, v] * xp[n, c, i*sh + u, j*sw + v]}, where
-     * {@code xp} is {@code x} with {@code padH} rows of zeros above and below and {@code padW}
-     * columns left and right. Output size {@code OH = floor((H + 2 padH - kh) / strideH) + 1},
-     * likewise {@code OW}. Computed as im2col + one GEMM over the whole batch; backward
+     * 2-D convolution without dilation; see
+     * {@link #conv2d(Tensor, Tensor, Tensor, int, int, int, int, int, int)}.
+     *
+     * @throws IllegalArgumentException as the general form
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH,
+                                int padW) {
+        return conv2d(x, weight, bias, strideH, strideW, padH, padW, 1, 1);
+    }
+
+    /**
+     * 2-D convolution (cross-correlation, as {@code torch.nn.functional.conv2d} with one group):
+     * {@code y[n, f, i, j] = b[f] + sum_{c, u, v} W[f, c, u, v] * xp[n, c, i*sh + u*dh, j*sw + v*dw]},
+     * where {@code xp} is {@code x} with {@code padH} rows of zeros above and below and {@code padW}
+     * columns left and right, and {@code dh, dw} the dilation (the taps' spacing; 1 for adjacent
+     * taps). Output size {@code OH = floor((H + 2 padH - dh (kh - 1) - 1) / strideH) + 1}, likewise
+     * {@code OW}. Dilated convolutions take the general im2col path (the fast layouts of
+     * undilated stride-1 layers do not apply). Computed as im2col + one GEMM over the whole batch; backward
      * {@code dW = dY cols^T}, {@code dX = col2im(W^T dY)}, {@code db = sum dY} (PyTorch's CPU
      * convolution), one tape entry. The column matrices live in a per-thread workspace that grows
      * to the largest convolution seen and is reused.
@@ -104,17 +116,19 @@ public final class Functional {
      * @param strideW horizontal stride, at least 1
      * @param padH zero rows added above and below, at least 0
      * @param padW zero columns added left and right, at least 0
+     * @param dilationH the step between the kernel's rows, at least 1
+     * @param dilationW the step between the kernel's columns, at least 1
      * @return {@code y [N, F, OH, OW]}
      * @throws IllegalArgumentException if {@code x} or the weight is not 4-D, the channels differ
      *     ({@code conv2d: input [2, 3, 9, 9] has 3 channels, expected 4 (weight [4, 4, 5, 5])}), the
-     *     bias is not {@code [F]}, a stride is below 1 or a padding below 0, or the padded input is
-     *     smaller than the kernel
+     *     bias is not {@code [F]}, a stride or dilation is below 1 or a padding below 0, or the
+     *     padded input is smaller than the dilated kernel
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH,
-                                int padW) {
+                                int padW, int dilationH, int dilationW) {
         Objects.requireNonNull(x, "conv2d: x is null");
         Objects.requireNonNull(weight, "conv2d: weight is null");
-        return Convolution.conv2d(x, weight, bias, strideH, strideW, padH, padW);
+        return Convolution.conv2d(x, weight, bias, strideH, strideW, padH, padW, dilationH, dilationW);
     }
 
     // ---------------------------------------------------------------- pooling

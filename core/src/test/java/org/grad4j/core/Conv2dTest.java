@@ -53,7 +53,7 @@ class Conv2dTest {
 
     // ------------------------------------------------------------------ 2. naive loops
 
-    /** One convolution: N, C, H, W, F, kh, kw, sh, sw, ph, pw. */
+    /** One convolution: N, C, H, W, F, kh, kw, sh, sw, ph, pw and optionally dh, dw (else 1, 1). */
     private static final int[][] CASES = {
         {2, 3, 9, 9, 4, 5, 5, 1, 1, 0, 0},
         {1, 1, 7, 5, 2, 3, 3, 2, 2, 1, 1},
@@ -66,7 +66,18 @@ class Conv2dTest {
         {1, 2, 3, 3, 1, 5, 5, 1, 1, 2, 2},
         {1, 1, 11, 13, 6, 5, 5, 1, 1, 2, 2},
         {3, 5, 7, 9, 4, 3, 5, 2, 3, 1, 2},
+        // Dilation: unpadded stride 1 (where the undilated layer takes the fast layouts), with
+        // stride and padding, per direction, and the dilated kernel as large as the padded input.
+        {2, 2, 20, 35, 3, 3, 3, 1, 1, 0, 0, 2, 3},
+        {2, 3, 12, 12, 4, 5, 5, 1, 1, 0, 0, 2, 2},
+        {3, 2, 10, 11, 3, 3, 2, 2, 1, 2, 1, 2, 3},
+        {1, 1, 7, 5, 2, 3, 3, 1, 1, 1, 0, 3, 2},
+        {2, 2, 9, 9, 2, 3, 3, 3, 2, 1, 1, 4, 1},
     };
+
+    private static int dilation(int[] c, int i) {
+        return c.length > 11 ? c[11 + i] : 1;
+    }
 
     /** y, dx, dw, db by the definition, in double. */
     private static double[][] naive(float[] x, float[] w, float[] b, float[] dy, int[] c) {
@@ -81,8 +92,10 @@ class Conv2dTest {
         int sw = c[8];
         int ph = c[9];
         int pw = c[10];
-        int oh = (h + 2 * ph - kh) / sh + 1;
-        int ow = (wd + 2 * pw - kw) / sw + 1;
+        int dh = dilation(c, 0);
+        int dwl = dilation(c, 1);
+        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
+        int ow = (wd + 2 * pw - dwl * (kw - 1) - 1) / sw + 1;
         double[] y = new double[n * f * oh * ow];
         double[] dx = new double[x.length];
         double[] dw = new double[w.length];
@@ -98,8 +111,8 @@ class Conv2dTest {
                         for (int cc = 0; cc < ch; cc++) {
                             for (int u = 0; u < kh; u++) {
                                 for (int v = 0; v < kw; v++) {
-                                    int ih = r * sh - ph + u;
-                                    int iw = q * sw - pw + v;
+                                    int ih = r * sh - ph + u * dh;
+                                    int iw = q * sw - pw + v * dwl;
                                     if (ih < 0 || ih >= h || iw < 0 || iw >= wd) {
                                         continue;
                                     }
@@ -127,12 +140,13 @@ class Conv2dTest {
                 Tensor x = param(rng, c[0], c[1], c[2], c[3]);
                 Tensor w = param(rng, c[4], c[1], c[5], c[6]);
                 Tensor b = withBias ? param(rng, c[4]) : null;
-                int oh = (c[2] + 2 * c[9] - c[5]) / c[7] + 1;
-                int ow = (c[3] + 2 * c[10] - c[6]) / c[8] + 1;
+                int dh = dilation(c, 0);
+                int dw = dilation(c, 1);
+                int oh = (c[2] + 2 * c[9] - dh * (c[5] - 1) - 1) / c[7] + 1;
+                int ow = (c[3] + 2 * c[10] - dw * (c[6] - 1) - 1) / c[8] + 1;
                 Tensor dy = Tensor.randn(rng, c[0], c[4], oh, ow);
-                List<float[]> got = withBias
-                        ? valuesAndGrads(t -> Functional.conv2d(t[0], t[1], t[2], c[7], c[8], c[9], c[10]), dy, x, w, b)
-                        : valuesAndGrads(t -> Functional.conv2d(t[0], t[1], null, c[7], c[8], c[9], c[10]), dy, x, w);
+                List<float[]> got = valuesAndGrads(t -> Functional.conv2d(t[0], t[1], withBias ? t[2] : null,
+                        c[7], c[8], c[9], c[10], dh, dw), dy, withBias ? new Tensor[] {x, w, b} : new Tensor[] {x, w});
                 double[][] want = naive(x.toArray(), w.toArray(), withBias ? b.toArray() : null, dy.toArray(), c);
                 String what = "conv2d " + java.util.Arrays.toString(c) + (withBias ? "" : " no bias");
                 assertClose(want[0], got.get(0), 1e-4, 1e-4, what + " y");
@@ -152,19 +166,21 @@ class Conv2dTest {
         while (done < 40) {
             int[] c = {1 + rng.nextInt(3), 1 + rng.nextInt(4), 1 + rng.nextInt(9), 1 + rng.nextInt(9),
                 1 + rng.nextInt(4), 1 + rng.nextInt(5), 1 + rng.nextInt(5), 1 + rng.nextInt(3), 1 + rng.nextInt(3),
-                rng.nextInt(3), rng.nextInt(3)};
-            if (c[2] + 2 * c[9] < c[5] || c[3] + 2 * c[10] < c[6]) {
+                rng.nextInt(3), rng.nextInt(3), 1 + rng.nextInt(3), 1 + rng.nextInt(3)};
+            int dh = c[11];
+            int dw = c[12];
+            if (c[2] + 2 * c[9] < dh * (c[5] - 1) + 1 || c[3] + 2 * c[10] < dw * (c[6] - 1) + 1) {
                 continue;
             }
             done++;
             Tensor x = param(rng, c[0], c[1], c[2], c[3]);
             Tensor w = param(rng, c[4], c[1], c[5], c[6]);
             Tensor b = param(rng, c[4]);
-            int oh = (c[2] + 2 * c[9] - c[5]) / c[7] + 1;
-            int ow = (c[3] + 2 * c[10] - c[6]) / c[8] + 1;
+            int oh = (c[2] + 2 * c[9] - dh * (c[5] - 1) - 1) / c[7] + 1;
+            int ow = (c[3] + 2 * c[10] - dw * (c[6] - 1) - 1) / c[8] + 1;
             Tensor dy = Tensor.randn(rng, c[0], c[4], oh, ow);
-            List<float[]> got = valuesAndGrads(t -> Functional.conv2d(t[0], t[1], t[2], c[7], c[8], c[9], c[10]),
-                    dy, x, w, b);
+            List<float[]> got = valuesAndGrads(t -> Functional.conv2d(t[0], t[1], t[2], c[7], c[8], c[9], c[10], dh,
+                    dw), dy, x, w, b);
             double[][] want = naive(x.toArray(), w.toArray(), b.toArray(), dy.toArray(), c);
             String what = "conv2d " + java.util.Arrays.toString(c);
             assertClose(want[0], got.get(0), 1e-4, 1e-4, what + " y");
@@ -208,6 +224,10 @@ class Conv2dTest {
                 param(rng, 3, 3, 2, 3), param(rng, 2, 3, 1, 1), param(rng, 2));
         GradCheck.check("conv2d weight only", t -> Functional.conv2d(t[0], t[1], t[2], 1, 1),
                 Tensor.randn(rng, 2, 2, 4, 4), param(rng, 2, 2, 3, 3), Tensor.randn(rng, 2));
+        GradCheck.check("conv2d dilation (2, 1)", t -> Functional.conv2d(t[0], t[1], t[2], 1, 1, 0, 0, 2, 1),
+                param(rng, 2, 2, 7, 5), param(rng, 3, 2, 3, 3), param(rng, 3));
+        GradCheck.check("conv2d dilation (2, 3) stride 2 pad 1", t -> Functional.conv2d(t[0], t[1], null, 2, 1, 1,
+                1, 2, 3), param(rng, 1, 2, 7, 8), param(rng, 2, 2, 2, 3));
     }
 
     // ------------------------------------------------------------------ the workspace
@@ -318,6 +338,21 @@ class Conv2dTest {
     void negativePadding() {
         assertEquals("conv2d: padding must be non-negative, got [-1, -1]",
                 message(() -> Functional.conv2d(Tensor.zeros(2, 3, 9, 9), Tensor.zeros(4, 3, 5, 5), null, 1, -1)));
+    }
+
+    @Test
+    void dilationBelowOne() {
+        assertEquals("conv2d: dilation must be positive, got [1, 0]",
+                message(() -> Functional.conv2d(Tensor.zeros(2, 3, 9, 9), Tensor.zeros(4, 3, 5, 5), null,
+                        1, 1, 0, 0, 1, 0)));
+    }
+
+    @Test
+    void dilatedKernelLargerThanThePaddedInput() {
+        assertEquals("conv2d: input [1, 1, 6, 9] padded by [1, 0] is 8x9, smaller than the kernel 3x3 dilated by "
+                        + "[4, 1] (9x3) (weight [2, 1, 3, 3])",
+                message(() -> Functional.conv2d(Tensor.zeros(1, 1, 6, 9), Tensor.zeros(2, 1, 3, 3), null,
+                        1, 1, 1, 0, 4, 1)));
     }
 
     @Test

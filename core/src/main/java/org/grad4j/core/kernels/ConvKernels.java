@@ -12,9 +12,9 @@ package org.grad4j.core.kernels;
  * ({@link Parallel#forRange}), each with its thread's {@link Workspace} buffers.
  *
  * <p>On the SIMD path two variants take over where they pay: layers with few taps at stride 1 and
- * no padding run on a direct kernel without any column matrix ({@link #direct}), and other stride-1
- * unpadded layers use the wide column layout ({@link Im2col#preferWide}), whose rows are copied and
- * folded back in one piece per tap and image.
+ * no padding or dilation run on a direct kernel without any column matrix ({@link #direct}), and
+ * other such layers use the wide column layout ({@link Im2col#preferWide}), whose rows are copied
+ * and folded back in one piece per tap and image. Dilated layers take the general im2col path.
  *
  * <p>Determinism: the chunking depends only on the shapes, never on the thread count; every output
  * element is computed within one chunk; and the weight and bias gradients are summed per chunk,
@@ -42,13 +42,13 @@ public final class ConvKernels {
 
     /**
      * Whether {@code g} runs on the direct kernel ({@link VectorConv}) instead of im2col + GEMM:
-     * with the Vector API, stride 1, no padding, rows of at least one vector and few taps. For
+     * with the Vector API, stride 1, no padding, no dilation, rows of at least one vector and few taps. For
      * conv1 of BN-LeNet (1 input channel) im2col writes 25 copies of the input to read them once:
      * the direct kernel reads the input where it lies.
      */
     static boolean direct(Im2col.Geometry g) {
         return Kernels.SIMD && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0
-                && g.rows() <= DIRECT_MAX_TAPS && g.outW() >= VectorConv.L;
+                && g.undilated() && g.rows() <= DIRECT_MAX_TAPS && g.outW() >= VectorConv.L;
     }
 
     /**

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * <p>{@link #im2col} lays the receptive fields of a batch out as a matrix {@code cols} of
  * {@link Geometry#rows()} {@code = C*kh*kw} rows and {@link Geometry#cols()} {@code = N*OH*OW}
  * columns: row {@code (c*kh + i)*kw + j}, column {@code (n*OH + oh)*OW + ow} holds
- * {@code x[n, c, oh*sh - ph + i, ow*sw - pw + j]}, or 0 where that falls into the zero padding.
+ * {@code x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]} ({@code dh, dw} the dilation), or 0 where
+ * that falls into the zero padding.
  * Then {@code W [F, C*kh*kw] x cols} is the convolution of those images in one GEMM, with the
  * images in the long dimension. {@link #col2im} is the adjoint
  * map: it adds every entry of a column matrix back onto the input position it was copied from,
@@ -25,8 +26,10 @@ public final class Im2col {
 
     /**
      * The sizes of a 2-D convolution over {@code [batch, channels, height, width]} with a
-     * {@code kernelH x kernelW} kernel, zero padding and strides. The caller checks that the padded
-     * input is at least as large as the kernel and strides are positive.
+     * {@code kernelH x kernelW} kernel, zero padding, strides and dilation (the kernel's taps
+     * {@code dilationH} rows and {@code dilationW} columns apart, so it spans
+     * {@code dilationH * (kernelH - 1) + 1} rows). The caller checks that the padded input is at
+     * least as large as the dilated kernel and that strides and dilations are positive.
      *
      * @param batch N
      * @param channels C
@@ -38,17 +41,30 @@ public final class Im2col {
      * @param strideW sw
      * @param padH ph, zeros added above and below
      * @param padW pw, zeros added left and right
+     * @param dilationH dh, the step between the kernel's rows
+     * @param dilationW dw, the step between the kernel's columns
      */
     public record Geometry(int batch, int channels, int height, int width, int kernelH, int kernelW,
-                           int strideH, int strideW, int padH, int padW) {
-        /** {@code OH = floor((H + 2 ph - kh) / sh) + 1}. */
-        public int outH() {
-            return (height + 2 * padH - kernelH) / strideH + 1;
+                           int strideH, int strideW, int padH, int padW, int dilationH, int dilationW) {
+        /** A geometry without dilation ({@code dh = dw = 1}). */
+        public Geometry(int batch, int channels, int height, int width, int kernelH, int kernelW,
+                        int strideH, int strideW, int padH, int padW) {
+            this(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, 1, 1);
         }
 
-        /** {@code OW = floor((W + 2 pw - kw) / sw) + 1}. */
+        /** {@code OH = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1}. */
+        public int outH() {
+            return (height + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1;
+        }
+
+        /** {@code OW = floor((W + 2 pw - dw (kw - 1) - 1) / sw) + 1}. */
         public int outW() {
-            return (width + 2 * padW - kernelW) / strideW + 1;
+            return (width + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1;
+        }
+
+        /** Whether the taps are adjacent ({@code dh = dw = 1}), which the fast layouts need. */
+        public boolean undilated() {
+            return dilationH == 1 && dilationW == 1;
         }
 
         /** Rows of the column matrix: {@code C * kh * kw}. */
@@ -90,14 +106,17 @@ public final class Im2col {
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    // Output columns whose input column ow*sw - pw + j lies inside [0, W).
-                    int lo = firstInside(pw - j, sw, ow);
-                    int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
+                    // The tap's offset in the input: (i*dh, j*dw).
+                    int di = i * g.dilationH();
+                    int dj = j * g.dilationW();
+                    // Output columns whose input column ow*sw - pw + dj lies inside [0, W).
+                    int lo = firstInside(pw - dj, sw, ow);
+                    int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - dj, sw) + 1));
                     for (int n = 0; n < count; n++) {
                         int xBase = ((first + n) * channels + c) * h * w;
                         int dstBase = ((c * kh + i) * kw + j) * len + n * plane;
                         for (int r = 0; r < oh; r++) {
-                            int ih = r * sh - ph + i;
+                            int ih = r * sh - ph + di;
                             int d = dstBase + r * ow;
                             if (ih < 0 || ih >= h) {
                                 Arrays.fill(cols, d, d + ow, 0f);
@@ -107,7 +126,7 @@ public final class Im2col {
                                 Arrays.fill(cols, d, d + lo, 0f);
                             }
                             if (hi > lo) {
-                                int src = xBase + ih * w + lo * sw - pw + j;
+                                int src = xBase + ih * w + lo * sw - pw + dj;
                                 if (sw == 1) {
                                     System.arraycopy(x, src, cols, d + lo, hi - lo);
                                 } else {
@@ -153,8 +172,10 @@ public final class Im2col {
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    int lo = firstInside(pw - j, sw, ow);
-                    int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
+                    int di = i * g.dilationH();
+                    int dj = j * g.dilationW();
+                    int lo = firstInside(pw - dj, sw, ow);
+                    int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - 1 + pw - dj, sw) + 1));
                     if (hi <= lo) {
                         continue;
                     }
@@ -162,12 +183,12 @@ public final class Im2col {
                         int xBase = ((first + n) * channels + c) * h * w;
                         int srcBase = ((c * kh + i) * kw + j) * len + n * plane;
                         for (int r = 0; r < oh; r++) {
-                            int ih = r * sh - ph + i;
+                            int ih = r * sh - ph + di;
                             if (ih < 0 || ih >= h) {
                                 continue;
                             }
                             int s = srcBase + r * ow;
-                            int dst = xBase + ih * w + lo * sw - pw + j;
+                            int dst = xBase + ih * w + lo * sw - pw + dj;
                             if (sw == 1 && Kernels.SIMD) {
                                 // C2 does not vectorise this loop itself (it cannot rule out that
                                 // gx and cols are one array).
@@ -189,12 +210,12 @@ public final class Im2col {
     }
 
     /**
-     * Whether {@code g} may use the wide layout ({@link #im2colWide}): stride 1, no padding, and
-     * output rows at least two thirds of the input's width (the layout computes the rest, the
-     * {@code kw - 1} columns past each output row, as padding).
+     * Whether {@code g} may use the wide layout ({@link #im2colWide}): stride 1, no padding, no
+     * dilation, and output rows at least two thirds of the input's width (the layout computes the
+     * rest, the {@code kw - 1} columns past each output row, as padding).
      */
     public static boolean wide(Geometry g) {
-        return g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0
+        return g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0 && g.undilated()
                 && 2L * g.width() <= 3L * g.outW();
     }
 
@@ -287,8 +308,8 @@ public final class Im2col {
 
     private static void checkWide(Geometry g) {
         if (!wide(g)) {
-            throw new IllegalArgumentException("im2col: the wide layout needs stride 1, no padding and output rows"
-                    + " of at least 2/3 of the width, got " + g);
+            throw new IllegalArgumentException("im2col: the wide layout needs stride 1, no padding, no dilation and"
+                    + " output rows of at least 2/3 of the width, got " + g);
         }
     }
 

@@ -48,7 +48,7 @@ class ConvKernelsTest {
         return x[((n * g.channels() + c) * g.height() + ih) * g.width() + iw];
     }
 
-    // n, c, h, w, kh, kw, sh, sw, ph, pw, filters
+    // n, c, h, w, kh, kw, sh, sw, ph, pw, filters, and optionally dh, dw (else 1, 1)
     private static final int[][] CASES = {
         {1, 1, 5, 5, 3, 3, 1, 1, 0, 0, 2},
         {19, 3, 9, 11, 3, 3, 1, 1, 1, 1, 4},     // 2 images per chunk, the last chunk 1 image
@@ -63,13 +63,20 @@ class ConvKernelsTest {
         {4, 1, 36, 36, 5, 5, 1, 1, 0, 0, 2},
         {9, 1, 96, 96, 5, 5, 1, 1, 0, 0, 6},     // conv1 at 96x96
         {3, 1, 21, 20, 5, 5, 1, 1, 0, 0, 4},     // an odd number of output rows (the last one alone)
+        // Dilated: geometries that would take the direct kernel or the wide layout without it.
+        {5, 2, 20, 35, 3, 3, 1, 1, 0, 0, 7, 2, 3},
+        {33, 6, 16, 16, 5, 5, 1, 1, 0, 0, 16, 2, 2},
+        {10, 2, 13, 9, 3, 2, 2, 1, 2, 1, 3, 2, 3},
     };
 
     @Test
     void forwardAndBackwardMatchTheNaiveOracleAndAreThreadCountIndependent() {
         Random r = new Random(345);
         for (int[] d : CASES) {
-            Im2col.Geometry g = new Im2col.Geometry(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9]);
+            int dh = d.length > 11 ? d[11] : 1;
+            int dw = d.length > 11 ? d[12] : 1;
+            Im2col.Geometry g = new Im2col.Geometry(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], dh,
+                    dw);
             int n = d[0];
             int ch = d[1];
             int f = d[10];
@@ -93,8 +100,8 @@ class ConvKernelsTest {
                             for (int c = 0; c < ch; c++) {
                                 for (int i = 0; i < d[4]; i++) {
                                     for (int j = 0; j < d[5]; j++) {
-                                        int ih = a * d[6] - d[8] + i;
-                                        int iw = e * d[7] - d[9] + j;
+                                        int ih = a * d[6] - d[8] + i * dh;
+                                        int iw = e * d[7] - d[9] + j * dw;
                                         int wi = (k * ch + c) * d[4] * d[5] + i * d[5] + j;
                                         s += w[wi] * at(x, g, b, c, ih, iw);
                                         gw[wi] += gy[o] * at(x, g, b, c, ih, iw);
@@ -166,6 +173,8 @@ class ConvKernelsTest {
         assertEquals(false, ConvKernels.direct(new Im2col.Geometry(8, 1, 28, 28, 5, 5, 1, 1, 2, 2)), "padding");
         assertEquals(false, ConvKernels.direct(new Im2col.Geometry(8, 1, 28, 28, 5, 5, 2, 2, 0, 0)), "stride");
         assertEquals(false, ConvKernels.direct(new Im2col.Geometry(8, 1, 7, 7, 5, 5, 1, 1, 0, 0)), "rows of 3");
+        assertEquals(false, ConvKernels.direct(new Im2col.Geometry(256, 1, 28, 28, 5, 5, 1, 1, 0, 0, 1, 2)),
+                "dilation");
     }
 
     @Test
@@ -266,11 +275,12 @@ class ConvKernelsTest {
         Im2col.Geometry padded = new Im2col.Geometry(2, 1, 12, 12, 5, 5, 1, 1, 2, 2);
         assertEquals(false, Im2col.wide(padded));
         assertEquals(false, Im2col.wide(new Im2col.Geometry(2, 1, 12, 12, 5, 5, 2, 2, 0, 0)), "stride 2");
+        assertEquals(false, Im2col.wide(new Im2col.Geometry(2, 1, 30, 30, 5, 5, 1, 1, 0, 0, 2, 1)), "dilation");
         assertEquals(false, Im2col.wide(new Im2col.Geometry(2, 1, 5, 5, 3, 3, 1, 1, 0, 0)), "rows of 3 in 5");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Im2col.im2colWide(new float[288], padded, 0, 2, new float[10000]));
-        assertEquals("im2col: the wide layout needs stride 1, no padding and output rows of at least 2/3 of the "
-                + "width, got " + padded, e.getMessage());
+        assertEquals("im2col: the wide layout needs stride 1, no padding, no dilation and output rows of at least "
+                + "2/3 of the width, got " + padded, e.getMessage());
     }
 
     @Test
