@@ -105,7 +105,7 @@ final class Folding {
             return copy((Sequential) m, name + ".");
         } else if (m instanceof Conv2d) {
             Conv2d c = (Conv2d) m;
-            copy = new Conv2d(c.inChannels(), c.outChannels(), c.kernelSize(), c.stride(), c.padding(),
+            copy = new Conv2d(c.inChannels(), c.outChannels(), c.kernelSize(), c.stride(), c.padding(), c.dilation(),
                     foldsNext || c.bias() != null, rng);
         } else if (m instanceof Linear) {
             Linear l = (Linear) m;

@@ -124,6 +124,22 @@ class BatchNormFoldTest {
         }
     }
 
+    @Test
+    void aDilatedConvolutionKeepsItsDilationWhenFolded() {
+        Init.manualSeed(23);
+        Sequential net = new Sequential(new Conv2d(2, 3, new int[] {3, 2}, new int[] {1, 1}, new int[] {1, 0},
+                new int[] {2, 3}, true), new BatchNorm2d(3));
+        try (Tape.NoGrad off = Tape.noGrad()) {
+            net.forward(Tensor.randn(23, 4, 2, 9, 8).add(1f));
+        }
+        Sequential folded = BatchNorms.fold(net);
+        assertArrayEquals(new int[] {2, 3}, ((Conv2d) folded.get(0)).dilation());
+        Tensor x = Tensor.randn(24, 2, 2, 9, 8);
+        try (Tape.NoGrad off = Tape.noGrad()) {
+            assertRelative("dilated", net.eval().forward(x), folded.forward(x));
+        }
+    }
+
     private static String error(Sequential net) {
         return assertThrows(IllegalArgumentException.class, () -> BatchNorms.fold(net)).getMessage();
     }

@@ -65,14 +65,30 @@ class LayersTest {
                 error(() -> conv.forward(Tensor.zeros(1, 1, 3, 3))));
         assertEquals("Conv2d(in=1, out=6, kernel=5): input [1, 1, 2, 9] is 2x9 (4x11 padded), smaller than the "
                 + "kernel 5x5", error(() -> new Conv2d(1, 6, 5, 1, 1).forward(Tensor.zeros(1, 1, 2, 9))));
-        assertEquals("Conv2d: expected positive channels, kernel_size and stride and non-negative padding, got "
-                + "in_channels=1, out_channels=6, kernel_size=5, stride=0, padding=0",
+        assertEquals("Conv2d: expected positive channels, kernel_size, stride and dilation and non-negative padding, got "
+                + "in_channels=1, out_channels=6, kernel_size=5, stride=0, padding=0, dilation=1",
                 error(() -> new Conv2d(1, 6, 5, 0, 0)));
         Conv2d noBias = new Conv2d(2, 3, 3, 1, 1, false);
         assertNull(noBias.bias());
         assertEquals(1, noBias.parameters().size());
         assertArrayEquals(new int[] {3, 3}, noBias.kernelSize());
         assertArrayEquals(new int[] {1, 1}, noBias.padding());
+    }
+
+    @Test
+    void conv2dDilationGeometryAndErrors() {
+        Conv2d conv = new Conv2d(3, 4, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 1}, new int[] {2, 1}, true);
+        assertArrayEquals(new int[] {2, 4, 6, 11}, dims(conv.forward(Tensor.zeros(2, 3, 10, 11))));
+        assertArrayEquals(new int[] {2, 1}, conv.dilation());
+        assertArrayEquals(new int[] {1, 1}, new Conv2d(1, 6, 5).dilation());
+        assertEquals("Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(0, 1), dilation=(2, 1))",
+                conv.toString());
+        assertEquals("Conv2d(in=3, out=4, kernel=3, dilation=(2, 1)): input [1, 3, 4, 9] is 4x9 (4x11 padded), "
+                + "smaller than the kernel 5x3", error(() -> conv.forward(Tensor.zeros(1, 3, 4, 9))));
+        assertEquals("Conv2d: expected positive channels, kernel_size, stride and dilation and non-negative padding, "
+                + "got in_channels=3, out_channels=4, kernel_size=3, stride=1, padding=0, dilation=(0, 1)",
+                error(() -> new Conv2d(3, 4, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}, new int[] {0, 1},
+                        true)));
     }
 
     @Test
@@ -92,12 +108,15 @@ class LayersTest {
                 error(() -> new Conv2d(4, 5, new int[] {3, 5}, new int[] {1}, new int[] {0, 0}, true)));
         assertEquals("Conv2d: padding must have 2 entries (height, width), got []",
                 error(() -> new Conv2d(4, 5, new int[] {3, 5}, new int[] {1, 1}, new int[0], true)));
-        assertEquals("Conv2d: expected positive channels, kernel_size and stride and non-negative padding, got "
-                + "in_channels=4, out_channels=5, kernel_size=(3, 0), stride=1, padding=0",
+        assertEquals("Conv2d: expected positive channels, kernel_size, stride and dilation and non-negative padding, got "
+                + "in_channels=4, out_channels=5, kernel_size=(3, 0), stride=1, padding=0, dilation=1",
                 error(() -> new Conv2d(4, 5, new int[] {3, 0}, new int[] {1, 1}, new int[] {0, 0}, true)));
-        assertEquals("Conv2d: expected positive channels, kernel_size and stride and non-negative padding, got "
-                + "in_channels=4, out_channels=5, kernel_size=3, stride=(1, -1), padding=(0, -2)",
+        assertEquals("Conv2d: expected positive channels, kernel_size, stride and dilation and non-negative padding, got "
+                + "in_channels=4, out_channels=5, kernel_size=3, stride=(1, -1), padding=(0, -2), dilation=1",
                 error(() -> new Conv2d(4, 5, new int[] {3, 3}, new int[] {1, -1}, new int[] {0, -2}, true)));
+        assertEquals("Conv2d: dilation must have 2 entries (height, width), got [2]",
+                error(() -> new Conv2d(4, 5, new int[] {3, 5}, new int[] {1, 1}, new int[] {0, 0}, new int[] {2},
+                        true)));
         int[] kernel = {3, 5};
         Conv2d copied = new Conv2d(4, 5, kernel, new int[] {1, 1}, new int[] {0, 0}, true);
         kernel[0] = 7;
