@@ -1,5 +1,7 @@
 package org.grad4j.layers;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.grad4j.core.Functional;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
@@ -25,6 +27,13 @@ import org.grad4j.core.Tensor;
  *   <li><b>Evaluation</b>: {@code y = (x - running_mean) / sqrt(running_var + eps) * weight + bias};
  *       nothing is updated.
  *   <li><b>Frozen</b> ({@link #setFrozen}): as evaluation in both modes, for fine-tuning.
+ *   <li><b>Ghost batch norm</b> ({@link #setVirtualBatchSize}, Hoffer, Hubara and Soudry 2017,
+ *       <a href="https://arxiv.org/abs/1705.08741">arXiv:1705.08741</a>; Keras'
+ *       {@code virtual_batch_size}): in training mode the batch is cut into consecutive chunks of
+ *       {@code v} samples, each normalised with its own statistics as above (over its {@code v*S}
+ *       values per channel), and the running statistics take one update per chunk, in order, as
+ *       if each chunk were a batch of its own ({@code num_batches_tracked} counts chunks).
+ *       Evaluation is unchanged.
  *   <li>Without {@code trackRunningStats} there are no buffers and both modes use the batch
  *       statistics (PyTorch registers {@code running_mean} and friends as {@code None}).
  * </ul>
@@ -59,6 +68,8 @@ public abstract class BatchNorm extends Module {
     private final Tensor runningVar;
     private final Tensor numBatchesTracked;
     private boolean frozen;
+    /** The ghost batch size, or 0 for statistics over the whole batch. */
+    private int virtualBatchSize;
     /** While {@link BatchNorms#recalibrate} runs: the pooled statistics of this layer's inputs. */
     PooledMoments census;
 
@@ -104,7 +115,8 @@ public abstract class BatchNorm extends Module {
      * statistics (evaluation), updating the running statistics in training mode.
      *
      * @throws IllegalArgumentException if {@code x} has the wrong rank or channel count (the message
-     *     names the layer and both shapes), or in training with one value per channel
+     *     names the layer and both shapes), in training with one value per channel (per chunk with a
+     *     virtual batch size), or in training with a virtual batch size that does not divide the batch
      */
     @Override
     public Tensor forward(Tensor x) {
@@ -120,12 +132,31 @@ public abstract class BatchNorm extends Module {
         if ((frozen || !isTraining()) && runningMean != null) {
             return Functional.batchNormInference(x, runningMean, runningVar, weight, bias, eps);
         }
+        boolean ghost = isTraining() && virtualBatchSize > 0;
+        if (ghost && x.dim(0) % virtualBatchSize != 0) {
+            throw new IllegalArgumentException(label + ": virtual batch size " + virtualBatchSize
+                    + " does not divide the batch of " + x.dim(0) + " (input " + x.shape() + ")");
+        }
+        boolean track = isTraining() && runningMean != null;
+        if (track && census != null) {
+            // Recalibration pools the whole batch itself; the output still follows the chunks.
+            census.add(x);
+            track = false;
+        }
+        if (!ghost || virtualBatchSize == x.dim(0)) {
+            return normalizeBatch(x, track);
+        }
+        List<Tensor> parts = new ArrayList<>();
+        for (int first = 0; first < x.dim(0); first += virtualBatchSize) {
+            parts.add(normalizeBatch(x.narrow(0, first, virtualBatchSize), track));
+        }
+        return Tensor.cat(parts, 0);
+    }
+
+    /** {@code x} normalised with its own statistics, which then update the running ones when {@code track}. */
+    private Tensor normalizeBatch(Tensor x, boolean track) {
         Functional.BatchNormResult r = Functional.batchNormTraining(x, weight, bias, eps);
-        if (isTraining() && runningMean != null) {
-            if (census != null) {
-                census.add(x);
-                return r.output();
-            }
+        if (track) {
             long n = x.size() / numFeatures;
             try (Tape.NoGrad off = Tape.noGrad()) {
                 numBatchesTracked.set(numBatchesTracked.item() + 1);
@@ -138,6 +169,35 @@ public abstract class BatchNorm extends Module {
             }
         }
         return r.output();
+    }
+
+    /**
+     * Turns ghost batch norm on ({@code v >= 1}) or off ({@code 0}): in training mode, statistics
+     * over consecutive chunks of {@code v} samples, and one running-statistics update per chunk
+     * (see the class comment). Every training batch must then be a multiple of {@code v}; for
+     * {@link BatchNorm1d} on {@code [N, C]}, {@code v >= 2}.
+     *
+     * @return {@code this}
+     * @throws IllegalArgumentException if {@code v} is negative
+     */
+    public BatchNorm setVirtualBatchSize(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(typeName() + "(" + numFeatures
+                    + "): virtual batch size must be positive (or 0 for none), got " + v);
+        }
+        this.virtualBatchSize = v;
+        return this;
+    }
+
+    /** The ghost batch size ({@link #setVirtualBatchSize}), or 0 for statistics over the whole batch. */
+    public int virtualBatchSize() {
+        return virtualBatchSize;
+    }
+
+    /** The virtual batch size with ghost batch norm (a smaller training batch cannot be cut), else 1. */
+    @Override
+    public int minTrainingBatchSize() {
+        return frozen ? 1 : Math.max(1, virtualBatchSize);
     }
 
     /**
@@ -245,7 +305,8 @@ public abstract class BatchNorm extends Module {
     @Override
     protected String extraRepr() {
         return numFeatures + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + momentum + ", affine="
-                + Repr.bool(affine()) + ", track_running_stats=" + Repr.bool(trackRunningStats());
+                + Repr.bool(affine()) + ", track_running_stats=" + Repr.bool(trackRunningStats())
+                + (virtualBatchSize > 0 ? ", virtual_batch_size=" + virtualBatchSize : "");
     }
 
     /**

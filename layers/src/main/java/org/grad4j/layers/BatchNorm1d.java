@@ -47,11 +47,12 @@ public final class BatchNorm1d extends BatchNorm {
      * 2: on its usual input {@code [N, C]} a batch of one has one value per channel. (An
      * {@code [N, C, L]} input with {@code L > 1} would train on one example; the layer cannot
      * know in advance which it will get, and answers for the common case.) 1 when
-     * {@linkplain #setFrozen frozen}: it then normalises with its running statistics.
+     * {@linkplain #setFrozen frozen}: it then normalises with its running statistics. With ghost
+     * batch norm, the virtual batch size if larger.
      */
     @Override
     public int minTrainingBatchSize() {
-        return isFrozen() ? 1 : 2;
+        return isFrozen() ? 1 : Math.max(2, super.minTrainingBatchSize());
     }
 
     @Override
