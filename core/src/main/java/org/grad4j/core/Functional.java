@@ -175,6 +175,25 @@ public final class Functional {
         return Pooling.avgPool2d(x, kernel, stride, padding);
     }
 
+    /**
+     * Adaptive average pooling to {@code outH x outW}, as
+     * {@code torch.nn.functional.adaptive_avg_pool2d}: {@code y[n, c, i, j]} is the mean of
+     * {@code x[n, c, h0:h1, w0:w1]} with {@code h0 = floor(i H / outH)},
+     * {@code h1 = ceil((i + 1) H / outH)} and the columns alike; windows cover the input, may
+     * overlap and differ in size when {@code outH} does not divide {@code H}, and an output larger
+     * than the input repeats input elements. {@code (1, 1)} is global average pooling. Backward
+     * spreads {@code dy / window size} over each window.
+     *
+     * @param x the input {@code [N, C, H, W]}, {@code H, W >= 1}
+     * @return {@code y [N, C, outH, outW]}
+     * @throws IllegalArgumentException if {@code x} is not 4-D or has an empty plane, or an output
+     *     size is below 1
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        Objects.requireNonNull(x, "adaptiveAvgPool2d: x is null");
+        return Pooling.adaptiveAvgPool2d(x, outH, outW);
+    }
+
     // ---------------------------------------------------------------- normalisation
 
     /**

@@ -2,7 +2,10 @@ package org.grad4j.core;
 
 import org.grad4j.core.kernels.PoolKernels;
 
-/** Max and average pooling over square windows, floor mode, with PyTorch's argument checks. */
+/**
+ * Max and average pooling over square windows, floor mode, with PyTorch's argument checks, and
+ * adaptive average pooling to a given output size.
+ */
 final class Pooling {
     private Pooling() {
     }
@@ -36,6 +39,25 @@ final class Pooling {
                 y);
         return Tape.recordOp(op, win.output(x, y), (g, gi) -> PoolKernels.avgBackward(g, win.planes(), win.h(),
                 win.w(), kernel, stride, padding, win.oh(), win.ow(), gi[0]), x);
+    }
+
+    static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        String op = "adaptiveAvgPool2d";
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException(op + ": expected a 4-D input [N, C, H, W], got " + x.shape);
+        }
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException(op + ": output size must be positive, got " + outH + "x" + outW);
+        }
+        if (x.dim(2) == 0 || x.dim(3) == 0) {
+            throw new IllegalArgumentException(op + ": input " + x.shape + " has an empty plane, expected H and W of"
+                    + " at least 1");
+        }
+        Window win = new Window(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), outH, outW);
+        float[] y = new float[win.planes() * outH * outW];
+        PoolKernels.adaptiveAvgForward(x.data, win.planes(), win.h(), win.w(), outH, outW, y);
+        return Tape.recordOp(op, win.output(x, y), (g, gi) -> PoolKernels.adaptiveAvgBackward(g, win.planes(),
+                win.h(), win.w(), outH, outW, gi[0]), x);
     }
 
     /** The sizes a pooling op works with: {@code N*C} planes of {@code h x w}, pooled to {@code oh x ow}. */

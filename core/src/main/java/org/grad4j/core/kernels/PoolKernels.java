@@ -321,4 +321,69 @@ public final class PoolKernels {
             }
         }
     }
+
+    /**
+     * Adaptive average pooling of {@code planes} planes of {@code h x w} to {@code outH x outW}, as
+     * PyTorch's {@code adaptive_avg_pool2d}: output row {@code i} averages input rows
+     * {@code floor(i*h/outH)} to {@code ceil((i+1)*h/outH)} (exclusive), columns alike, so the
+     * windows cover the input and may overlap. Sums in float, row-major. Writes {@code y} only.
+     */
+    public static void adaptiveAvgForward(float[] x, int planes, int h, int w, int outH, int outW, float[] y) {
+        int o = 0;
+        for (int p = 0; p < planes; p++) {
+            int base = p * h * w;
+            for (int r = 0; r < outH; r++) {
+                int h0 = adaptiveStart(r, h, outH);
+                int h1 = adaptiveEnd(r, h, outH);
+                for (int c = 0; c < outW; c++, o++) {
+                    int w0 = adaptiveStart(c, w, outW);
+                    int w1 = adaptiveEnd(c, w, outW);
+                    float sum = 0;
+                    for (int ih = h0; ih < h1; ih++) {
+                        int row = base + ih * w;
+                        for (int iw = w0; iw < w1; iw++) {
+                            sum += x[row + iw];
+                        }
+                    }
+                    y[o] = sum / ((h1 - h0) * (w1 - w0));
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of {@link #adaptiveAvgForward}: every element of a window gets
+     * {@code gy / window size}. Only {@code gx} is modified, by adding.
+     */
+    public static void adaptiveAvgBackward(float[] gy, int planes, int h, int w, int outH, int outW, float[] gx) {
+        int o = 0;
+        for (int p = 0; p < planes; p++) {
+            int base = p * h * w;
+            for (int r = 0; r < outH; r++) {
+                int h0 = adaptiveStart(r, h, outH);
+                int h1 = adaptiveEnd(r, h, outH);
+                for (int c = 0; c < outW; c++, o++) {
+                    int w0 = adaptiveStart(c, w, outW);
+                    int w1 = adaptiveEnd(c, w, outW);
+                    float g = gy[o] / ((h1 - h0) * (w1 - w0));
+                    for (int ih = h0; ih < h1; ih++) {
+                        int row = base + ih * w;
+                        for (int iw = w0; iw < w1; iw++) {
+                            gx[row + iw] += g;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code floor(i * size / out)}, in long so that large sizes do not overflow. */
+    private static int adaptiveStart(int i, int size, int out) {
+        return (int) ((long) i * size / out);
+    }
+
+    /** {@code ceil((i + 1) * size / out)}. */
+    private static int adaptiveEnd(int i, int size, int out) {
+        return (int) (((long) (i + 1) * size + out - 1) / out);
+    }
 }
