@@ -19,7 +19,7 @@ Contents (float32 unless noted): "init.<key>" the initial state dict (parameters
 num_batches_tracked as I64), "x" [4, 1, 96, 96], "labels" I64 [4], "logits" [4, 10], "loss" [],
 "grad.<key>" for a few parameters (the stem, a shortcut conv, a late batch norm, the classifier),
 "final.<key>" the state dict after the step (running statistics updated once), "eval.logits" the
-updated model's eval-mode logits of x. Metadata: lr, width, size, batch.
+updated model's eval-mode logits of x. Metadata: lr, width, size, batch, and repr, what print(net) shows.
 """
 import argparse
 import json
@@ -88,7 +88,7 @@ def main():
     with torch.no_grad():
         tensors["eval.logits"] = net(x)
     save(os.path.join(a.out, f"resnet18_w{a.width}_step.safetensors"), tensors,
-         {"lr": lr, "width": a.width, "size": size, "batch": batch})
+         {"lr": lr, "width": a.width, "size": size, "batch": batch, "repr": repr(net)})
 
 
 if __name__ == "__main__":

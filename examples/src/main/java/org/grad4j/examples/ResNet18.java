@@ -1,5 +1,6 @@
 package org.grad4j.examples;
 
+import java.io.PrintStream;
 import org.grad4j.layers.AdaptiveAvgPool2d;
 import org.grad4j.layers.BatchNorm2d;
 import org.grad4j.layers.Conv2d;
@@ -8,15 +9,62 @@ import org.grad4j.layers.Linear;
 import org.grad4j.layers.MaxPool2d;
 import org.grad4j.layers.ReLU;
 import org.grad4j.layers.Sequential;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The network of d2l's "Residual Networks (ResNet)" chapter: ResNet-18 for Fashion-MNIST.
+ * The experiment of d2l's "Residual Networks (ResNet)" chapter: ResNet-18 (batch normalization after
+ * every convolution, residual blocks with 1x1 shortcut convolutions, global average pooling) trained
+ * on Fashion-MNIST resized to 96x96 with SGD (lr 0.05, batch 256, 10 epochs, xavier-uniform weights),
+ * as {@code train_ch6} does. The options, their checks and the training run are BnLeNet's
+ * ({@code TrainingCommand}); {@code --width} is this one's.
+ *
+ * <pre>
+ * java -jar examples/target/resnet18.jar                       # the chapter's run (hours on a laptop CPU)
+ * java -jar examples/target/resnet18.jar --train-limit 1024 --epochs 1 --batch-size 64
+ * java -jar examples/target/resnet18.jar --resize 28 --width 16   # a smaller, quicker variant
+ * </pre>
  */
-public final class ResNet18 {
+@Command(name = "resnet18", mixinStandardHelpOptions = true, version = "grad4j ResNet18 0.1.0",
+        description = "Trains the ResNet-18 of d2l's Residual Networks chapter on Fashion-MNIST.",
+        sortOptions = false)
+public final class ResNet18 extends TrainingCommand {
     /** The width of the first stage in the book; the stages are 64, 128, 256 and 512 channels wide. */
     public static final int WIDTH = 64;
 
-    private ResNet18() {
+    @Option(names = "--width", paramLabel = "W",
+            description = "channels of the first stage; the others have 2W, 4W and 8W (default: ${DEFAULT-VALUE})")
+    int width = WIDTH;
+
+    ResNet18(PrintStream stdout) {
+        super(stdout, 0.05, 96);
+    }
+
+    @Override
+    String name() {
+        return "resnet18";
+    }
+
+    @Override
+    Sequential model(int size) {
+        return model(width, 10);
+    }
+
+    @Override
+    void validate(int size) {
+        if (width < 1) {
+            throw usage("--width must be positive, got " + width);
+        }
+    }
+
+    /** Runs the command line and returns the exit code: 0 done, 1 training failed, 2 bad input or data. */
+    static int run(PrintStream out, PrintStream err, String... args) {
+        return run(new ResNet18(out), err, args);
+    }
+
+    /** Entry point: {@link TrainingCommand#launch}, which restarts the JVM with the Vector API when it lacks it. */
+    public static void main(String[] args) {
+        launch(ResNet18.class, ResNet18::new, args);
     }
 
     /** {@code model(WIDTH, 10)}: the book's ResNet-18 (11.2 million parameters). */

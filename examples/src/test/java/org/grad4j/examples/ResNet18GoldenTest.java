@@ -91,6 +91,7 @@ class ResNet18GoldenTest {
         int width = Integer.parseInt(file.metadata().get("width"));
         float lr = Float.parseFloat(file.metadata().get("lr"));
         Sequential net = ResNet18.model(width, 10);
+        assertEquals(file.metadata().get("repr"), net.toString(), "print(net)");
         Map<String, Tensor> init = section(g, "init.");
         assertEquals(List.copyOf(init.keySet()), List.copyOf(net.stateDict().keySet()),
                 "the state-dict keys and their order are PyTorch's");
