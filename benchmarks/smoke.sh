@@ -20,7 +20,8 @@ if [ ! -f "$jar" ]; then
   exit 2
 fi
 
-args=(-f 0 -wi 0 -i 1 -r 100ms -foe true -p "dir=$data")
+# ResNet-18's steps take seconds at the benchmarks' 96x96, batch 32: the smoke run uses tiny ones.
+args=(-f 0 -wi 0 -i 1 -r 100ms -foe true -p "dir=$data" -p imageSize=32 -p batchSize=2)
 if [ ! -f "$data/train-images-idx3-ubyte.gz" ] && [ ! -f "$data/train-images-idx3-ubyte" ]; then
   echo "smoke: no Fashion-MNIST training set in $data: DecodeBenchmark left out"
   args+=(-e DecodeBenchmark)

@@ -3,6 +3,7 @@ package org.grad4j.benchmarks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 import org.grad4j.core.Functional;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
@@ -15,7 +16,8 @@ import org.grad4j.train.SGD;
  * The chapter's BN-LeNet ({@code BnLeNet.model}, library BatchNorm, xavier-uniform weights, seed 0),
  * SGD with lr 1.0, and a few seeded synthetic batches (uniform pixels in [0, 1), uniform labels):
  * the training and eval steps need no data files, and the arithmetic does not depend on the pixel
- * values. The benchmark states extend this class with their configuration.
+ * values. The benchmark states extend this class with their configuration; the ResNet-18 ones build
+ * their model with the same seeds, optimizer and batches.
  */
 abstract class BnLeNetState {
     /** Distinct batches cycled through, so that a step never sees the previous step's input. */
@@ -28,15 +30,26 @@ abstract class BnLeNetState {
     int[][] labels;
     int next;
     int batch;
+    private String name;
     private Map<String, Tensor> live;
     private Map<String, Tensor> initial;
 
     void build(String name, int size, int batch, int threads) {
+        build(name, () -> BnLeNet.model(size, BnLeNet.Norm.library), LR, size, batch, threads);
+    }
+
+    /**
+     * The same state for another model ({@code model} builds it; it is seeded before and gets
+     * xavier-uniform weights after) and SGD learning rate {@code lr}: {@code name} says which step
+     * of which model, for the trial's line and the error of a non-finite loss.
+     */
+    void build(String name, Supplier<Sequential> model, double lr, int size, int batch, int threads) {
         this.batch = batch;
+        this.name = name;
         Init.manualSeed(0);
-        net = BnLeNet.model(size, BnLeNet.Norm.library);
+        net = model.get();
         Init.xavierUniformWeights(net, new Random(0));
-        sgd = new SGD(net.parameters(), LR);
+        sgd = new SGD(net.parameters(), lr);
         Random rng = new Random(345);
         images = new Tensor[BATCHES];
         labels = new int[BATCHES][batch];
@@ -85,7 +98,7 @@ abstract class BnLeNetState {
         }
         float l = loss.item();
         if (!Float.isFinite(l)) {
-            throw new IllegalStateException("BN-LeNet training step: loss is " + l);
+            throw new IllegalStateException(name + ": loss is " + l);
         }
         sgd.step();
         return l;
