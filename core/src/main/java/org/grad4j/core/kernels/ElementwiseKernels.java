@@ -6,10 +6,10 @@ package org.grad4j.core.kernels;
  * thread runs it, so the results are bit-identical for every thread count.
  *
  * <p>With the vector-api kernels active ({@link Kernels#simd()}), {@link #sigmoid(float[], float[], int)}
- * runs on {@code VectorElementwise} in float (the Vector API's {@code EXP}, within a few float
- * ulps of the portable path's double computation); the portable path computes each element in
- * double and rounds once, exactly as {@link #sigmoid(float)}. {@link #sigmoidBackward} rounds the
- * same on both paths.
+ * runs on {@code VectorElementwise} in float, with {@code FloatExp}'s exponential (IEEE-exact
+ * operations only, so the same bits interpreted or compiled; within 2 float ulps of the portable
+ * path's result); the portable path computes each element in double and rounds once, exactly as
+ * {@link #sigmoid(float)}. {@link #sigmoidBackward} rounds the same on both paths.
  *
  * <p>Internal API, public only for the other grad4j packages.
  */
@@ -30,7 +30,7 @@ public final class ElementwiseKernels {
     /** {@code y[i] = sigmoid(x[i])} for {@code i < n}. Only {@code y} is modified. */
     public static void sigmoid(float[] x, float[] y, int n) {
         if (Kernels.SIMD) {
-            // Chunks of whole vectors: an element's lanes, hence its rounding, never depend on the threads.
+            // Chunks of whole vectors, so that only the array's last few elements take the scalar tail.
             int l = VectorElementwise.L;
             int vectors = (n + l - 1) / l;
             if (n < PARALLEL_MIN) {

@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -75,24 +71,9 @@ class KernelsTest {
         assertEquals(3, Kernels.threads());
     }
 
-    /** Starts a JVM on this test class path and returns what {@link Probe} prints. */
+    /** What {@link Probe} prints in a JVM started with {@code jvmArgs}. */
     private static String probe(String... jvmArgs) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(jvmArgs));
-        // This JVM's logging set-up, which keeps the SIMD-off warning (BackendTest's) out of the output.
-        String logging = System.getProperty("java.util.logging.config.file");
-        if (logging != null) {
-            command.add("-Djava.util.logging.config.file=" + logging);
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Probe.class.getName());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.waitFor(), out);
-        // The JVM warns about incubator modules on its own: not ours to check.
-        return out.replaceAll("WARNING: Using incubator modules: jdk.incubator.vector\\R", "").trim();
+        return ChildJvm.run(Probe.class, jvmArgs);
     }
 
     @Test
