@@ -80,6 +80,7 @@ final class FloatExp {
     static float sigmoid(float x) {
         float e = exp(-Math.abs(x));
         float d = e + 1f;
-        return x >= 0f ? 1f / d : e / d;
+        // One division for both cases: the vector version selects the numerator, then divides.
+        return (x >= 0f ? 1f : e) / d;
     }
 }

@@ -61,7 +61,7 @@ final class VectorElementwise {
     private static FloatVector sigmoidLanes(FloatVector v) {
         FloatVector e = expLanes(v.abs().neg());
         FloatVector d = e.add(1f);
-        return e.div(d).blend(FloatVector.broadcast(S, 1f).div(d), v.compare(VectorOperators.GE, 0f));
+        return e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(d);
     }
 
     /** {@link FloatExp#exp} on each lane: the same operations in the same order. */
