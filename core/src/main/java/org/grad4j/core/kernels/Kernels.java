@@ -23,7 +23,9 @@ import java.util.Locale;
  *       module is present.</li>
  * </ul>
  * Both paths compute the same products up to float rounding, and each is deterministic: at a fixed
- * thread count, running the same computation twice gives bit-identical results.
+ * thread count, running the same computation twice gives bit-identical results, whether the JIT
+ * has compiled the kernels yet or not (the vector-api kernels use only lane operations that are
+ * defined to the bit, never {@code lanewise(EXP)} or {@code reduceLanes} on floats).
  *
  * <p>The kernels split large products over {@link #threads()} threads (the calling thread plus a
  * shared pool of daemon threads), with a fixed partition of the output: every output element is
