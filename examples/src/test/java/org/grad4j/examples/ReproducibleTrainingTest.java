@@ -12,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.grad4j.core.Backend;
 import org.grad4j.core.io.DType;
 import org.grad4j.core.io.SafeTensors;
-import org.grad4j.core.kernels.Kernels;
 import org.grad4j.data.FashionMnist;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,20 +36,20 @@ class ReproducibleTrainingTest {
     /** The options of every run: 4 steps an epoch, 2 threads. */
     private static final List<String> OPTIONS = List.of("--train-limit", "512", "--batch-size", "128", "--threads",
             "2", "--seed", "0");
-    private final int savedThreads = Kernels.threads();
+    private final int savedThreads = Backend.threads();
 
     @TempDir
     Path dir;
 
     @BeforeEach
     void needsSimdAndData() {
-        assumeTrue(Kernels.simd(), "the SIMD path only (run with --add-modules jdk.incubator.vector)");
+        assumeTrue(Backend.simd(), "the SIMD path only (run with --add-modules jdk.incubator.vector)");
         assumeTrue(REAL_DATA, "needs /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)");
     }
 
     @AfterEach
     void restoreThreads() {
-        Kernels.setThreads(savedThreads);
+        Backend.setThreads(savedThreads);
     }
 
     /** {@code bnlenet OPTIONS --epochs epochs --out out args...} in a new JVM with {@code jvmArgs}. */
@@ -103,7 +103,7 @@ class ReproducibleTrainingTest {
 
     @BeforeAll
     static void firstEpochInAFreshJvm(@TempDir Path shared) throws Exception {
-        if (Kernels.simd() && REAL_DATA) {
+        if (Backend.simd() && REAL_DATA) {
             firstEpoch = shared.resolve("first");
             freshJvm(List.of(), 1, firstEpoch);
         }
