@@ -6,8 +6,9 @@
 #   /usr/bin/python3 core/src/test/python/losses_golden.py core/src/test/resources/golden/losses.safetensors
 #
 # Case NAME holds NAME.x (the input), NAME.target (float targets) or NAME.labels (I64 class
-# indices), NAME.weight (class weights, when used), NAME.y (the loss), NAME.dy (the upstream
-# gradient) and NAME.dx, NAME.dtarget (the gradients of sum(y * dy)). Read by
+# indices), NAME.weight (class weights) or NAME.pos_weight (BCE's positive weights) when used,
+# NAME.y (the loss), NAME.dy (the upstream gradient) and NAME.dx, NAME.dtarget (the gradients of
+# sum(y * dy)). Read by
 # org.grad4j.core.LossesGoldenTest.
 import sys
 
@@ -73,5 +74,11 @@ case("ce_weight_only", lambda a, b: F.cross_entropy(a, b, weight=weight), z, tor
      weight=weight)
 nll_x = torch.randn(3, 4)
 case("nll_plain", lambda a, b: F.nll_loss(a, b), nll_x, torch.tensor([3, 0, 2]))
+
+# Appended last so that the cases above keep their random draws.
+pos_weight = torch.rand(5) * 3
+for r in ("mean", "none"):
+    case(f"bce_pos_weight_{r}", lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=r, pos_weight=pos_weight),
+         logits, probs, pos_weight=pos_weight)
 
 write(sys.argv[1], out, "core/src/test/python/losses_golden.py")

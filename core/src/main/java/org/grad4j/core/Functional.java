@@ -462,15 +462,34 @@ public final class Functional {
 
     /**
      * Binary cross-entropy of logits, as {@code torch.nn.functional.binary_cross_entropy_with_logits}
-     * (without weights): {@code loss = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))}, computed as
-     * {@code max(x, 0) - x y + log(1 + exp(-|x|))} so that it is finite for any finite logit.
-     * Targets are usually in {@code [0, 1]}. Backward {@code dx = sigmoid(x) - y},
-     * {@code dy = -x}. Reduced as {@link #mseLoss}.
+     * without weights: {@code loss = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))}; see
+     * {@link #binaryCrossEntropyWithLogits(Tensor, Tensor, Tensor, Reduction)}.
      *
      * @throws IllegalArgumentException as {@link #mseLoss}
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Reduction reduction) {
-        return Losses.binaryCrossEntropyWithLogits(logits, target, reduction);
+        return Losses.binaryCrossEntropyWithLogits(logits, target, null, reduction);
+    }
+
+    /**
+     * Binary cross-entropy of logits with a weight of the positive term per class, as
+     * {@code torch.nn.functional.binary_cross_entropy_with_logits(x, y, pos_weight=p)}:
+     * {@code loss = -(p y log sigmoid(x) + (1 - y) log sigmoid(-x))}, computed as
+     * {@code (1 - y) x + (1 + (p - 1) y) softplus(-x)} with
+     * {@code softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)}, so that it is finite for any finite
+     * logit. Targets are usually in {@code [0, 1]}. Backward
+     * {@code dx = (1 - y) - (1 + (p - 1) y) sigmoid(-x)} ({@code sigmoid(x) - y} for {@code p = 1}),
+     * {@code dy = -x + (p - 1) softplus(-x)}; {@code p} is a constant. Reduced as {@link #mseLoss}.
+     *
+     * @param posWeight {@code [C]}, C the last dimension of the input (one weight per class of a
+     *     multi-label output), or {@code null} for 1
+     * @throws IllegalArgumentException as {@link #mseLoss}, and if {@code posWeight} is not {@code [C]}
+     *     ({@code binaryCrossEntropyWithLogits: posWeight [2] does not match the last dimension of input
+     *     [4, 3] (expected [3])})
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Tensor posWeight,
+                                                      Reduction reduction) {
+        return Losses.binaryCrossEntropyWithLogits(logits, target, posWeight, reduction);
     }
 
     /**

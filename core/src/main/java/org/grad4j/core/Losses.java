@@ -190,21 +190,32 @@ final class Losses {
         return pointwise(op, input, target, reduction, loss, dx, null);
     }
 
-    static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Functional.Reduction reduction) {
+    static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Tensor posWeight,
+                                               Functional.Reduction reduction) {
         String op = "binaryCrossEntropyWithLogits";
         checkPointwise(op, logits, target, reduction);
+        int classes = logits.rank() == 0 ? 1 : logits.dim(logits.rank() - 1);
+        if (posWeight != null && (posWeight.rank() != 1 || posWeight.dim(0) != classes)) {
+            throw new IllegalArgumentException(op + ": posWeight " + posWeight.shape() + " does not match the last "
+                    + "dimension of input " + logits.shape() + " (expected [" + classes + "])");
+        }
+        float[] pw = posWeight == null ? null : posWeight.toArray();
         double[] loss = new double[logits.size()];
         float[] dx = new float[loss.length];
         float[] dy = new float[loss.length];
         for (int i = 0; i < loss.length; i++) {
             double x = logits.data[i];
             double y = target.data[i];
-            // log(1 + exp(-|x|)) never overflows; the max restores the branch folded away.
+            // softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0) never overflows.
             double e = Math.exp(-Math.abs(x));
-            loss[i] = Math.max(x, 0) - x * y + Math.log1p(e);
-            double sigmoid = x >= 0 ? 1 / (1 + e) : e / (1 + e);
-            dx[i] = (float) (sigmoid - y);
-            dy[i] = (float) -x;
+            double softplusMinusX = Math.log1p(e) + Math.max(-x, 0);
+            double sigmoidMinusX = x >= 0 ? e / (1 + e) : 1 / (1 + e);
+            double p = pw == null ? 1 : pw[i % classes];
+            double l = 1 + (p - 1) * y;
+            // -(p y log sigmoid(x) + (1 - y) log sigmoid(-x)), as PyTorch writes it
+            loss[i] = (1 - y) * x + l * softplusMinusX;
+            dx[i] = (float) ((1 - y) - l * sigmoidMinusX);
+            dy[i] = (float) (-x + (p - 1) * softplusMinusX);
         }
         return pointwise(op, logits, target, reduction, loss, dx, dy);
     }

@@ -78,6 +78,11 @@ class LossesGoldenTest {
         for (String r : REDUCTIONS) {
             regression("bce_" + r, (x, t) -> Functional.binaryCrossEntropyWithLogits(x, t, reduction(r)));
         }
+        Tensor posWeight = g.tensor("bce_pos_weight_mean.pos_weight");
+        for (String r : new String[] {"mean", "none"}) {
+            regression("bce_pos_weight_" + r,
+                    (x, t) -> Functional.binaryCrossEntropyWithLogits(x, t, posWeight, reduction(r)));
+        }
     }
 
     @Test

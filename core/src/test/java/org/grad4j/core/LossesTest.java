@@ -70,10 +70,13 @@ class LossesTest {
     }
 
     /** Values and both gradients of {@code fused} against the naive loss, for every reduction. */
-    private static void agreeWithNaive(String what, NaiveLoss naive,
-                                       TriFunction fused) {
+    private static void agreeWithNaive(String what, NaiveLoss naive, TriFunction fused) {
+        agreeWithNaive(what, naive, fused, new int[] {7}, new int[] {3, 4}, new int[] {2, 3, 5});
+    }
+
+    private static void agreeWithNaive(String what, NaiveLoss naive, TriFunction fused, int[]... shapes) {
         Random rng = new Random(345);
-        for (int[] dims : new int[][] {{7}, {3, 4}, {2, 3, 5}}) {
+        for (int[] dims : shapes) {
             for (Reduction r : Reduction.values()) {
                 Tensor x = Tensor.randn(rng, dims).mul(2f).detach().requiresGrad(true);
                 Tensor t = Tensor.rand(rng, dims).detach().requiresGrad(true);
@@ -131,6 +134,25 @@ class LossesTest {
             double p = 1 / (1 + Math.exp(-x));
             return -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
         }), Functional::binaryCrossEntropyWithLogits);
+    }
+
+    @Test
+    void binaryCrossEntropyWithPositiveWeightsAgreesWithNaiveDouble() {
+        // One weight per class of the last dimension; the naive loss sees the flat index.
+        for (int[] dims : new int[][] {{5}, {3, 5}, {2, 2, 5}}) {
+            double[] pw = {0.5, 1, 2, 3.5, 0.25};
+            Tensor posWeight = vec(0.5f, 1f, 2f, 3.5f, 0.25f);
+            NaiveLoss naive = (x, t) -> {
+                double[] l = new double[x.length];
+                for (int i = 0; i < l.length; i++) {
+                    double p = 1 / (1 + Math.exp(-x[i]));
+                    l[i] = -(pw[i % 5] * t[i] * Math.log(p) + (1 - t[i]) * Math.log(1 - p));
+                }
+                return l;
+            };
+            agreeWithNaive("binaryCrossEntropyWithLogits posWeight " + java.util.Arrays.toString(dims), naive,
+                    (x, t, r) -> Functional.binaryCrossEntropyWithLogits(x, t, posWeight, r), dims);
+        }
     }
 
     @Test
@@ -286,6 +308,9 @@ class LossesTest {
             GradCheck.check("binaryCrossEntropyWithLogits " + r,
                     in -> Functional.binaryCrossEntropyWithLogits(in[0], in[1], r), param(rng, 4, 3),
                     Tensor.rand(rng, 4, 3).requiresGrad(true));
+            GradCheck.check("binaryCrossEntropyWithLogits posWeight " + r,
+                    in -> Functional.binaryCrossEntropyWithLogits(in[0], in[1], weight, r), param(rng, 4, 3),
+                    Tensor.rand(rng, 4, 3).requiresGrad(true));
             GradCheck.check("nllLoss " + r, in -> Functional.nllLoss(in[0], labels, weight, -100, r), param(rng, 4, 3));
             GradCheck.check("crossEntropy weighted smoothed " + r,
                     in -> Functional.crossEntropy(in[0], labels, weight, -100, r, 0.2), param(rng, 4, 3));
@@ -321,6 +346,13 @@ class LossesTest {
     void negativeBeta() {
         assertEquals("smoothL1Loss: beta must be finite and >= 0, got -1.0",
                 message(() -> Functional.smoothL1Loss(Tensor.zeros(3), Tensor.zeros(3), Reduction.MEAN, -1)));
+    }
+
+    @Test
+    void positiveWeightOfWrongLength() {
+        assertEquals("binaryCrossEntropyWithLogits: posWeight [2] does not match the last dimension of input [4, 3] "
+                + "(expected [3])", message(() -> Functional.binaryCrossEntropyWithLogits(Tensor.zeros(4, 3),
+                Tensor.zeros(4, 3), Tensor.zeros(2), Reduction.MEAN)));
     }
 
     @Test
