@@ -3,6 +3,7 @@ package org.grad4j.layers;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,19 +57,106 @@ public final class BatchNorms {
      * @throws NullPointerException if an argument is null
      */
     public static int recalibrate(Module model, Iterable<Tensor> inputs, int maxBatches) {
-        Objects.requireNonNull(model, "recalibrate: model is null");
-        Objects.requireNonNull(inputs, "recalibrate: inputs is null");
+        Census census = census("recalibrate", model, inputs, maxBatches);
+        write(census.layers, census.moments);
+        return census.batches;
+    }
+
+    /**
+     * The per-channel moments of every batch-norm layer's inputs over the batches of
+     * {@code inputs}, as {@link #recalibrate} pools them, without writing them: for combining the
+     * moments of several data shards ({@link PooledMoments#merge}) before
+     * {@link #setRunningStatistics}, as data-parallel training on shards held by different machines
+     * does. Nothing of the model changes.
+     *
+     * @return the moments of each layer {@link #recalibrate} would set, by its state-dict prefix
+     *     ({@code 1}, {@code block.bn1}), in {@link Module#modules()} order
+     * @throws IllegalArgumentException as {@link #recalibrate}
+     * @throws NullPointerException if an argument is null
+     */
+    public static Map<String, PooledMoments> moments(Module model, Iterable<Tensor> inputs, int maxBatches) {
+        Census census = census("moments", model, inputs, maxBatches);
+        Map<String, PooledMoments> out = new LinkedHashMap<>();
+        Map<Module, String> names = names(model);
+        for (int i = 0; i < census.layers.size(); i++) {
+            out.put(names.get(census.layers.get(i)), census.moments.get(i));
+        }
+        return out;
+    }
+
+    /**
+     * Sets {@code running_mean} and {@code running_var} of the batch-norm layers named in
+     * {@code moments} to their mean and unbiased variance, as {@link #recalibrate} does. Every name
+     * and channel count is checked before any layer is written.
+     *
+     * @param moments by state-dict prefix, as {@link #moments} returns them
+     * @throws IllegalArgumentException naming the first entry that is not a batch-norm layer of
+     *     {@code model} with running statistics, not frozen, with as many channels, or that counts
+     *     fewer than 2 values
+     * @throws NullPointerException if an argument is null
+     */
+    public static void setRunningStatistics(Module model, Map<String, PooledMoments> moments) {
+        Objects.requireNonNull(model, "setRunningStatistics: model is null");
+        Objects.requireNonNull(moments, "setRunningStatistics: moments is null");
+        Map<String, BatchNorm> byName = new LinkedHashMap<>();
+        names(model).forEach((m, name) -> {
+            if (recalibrated(m)) {
+                byName.put(name, (BatchNorm) m);
+            }
+        });
+        List<BatchNorm> layers = new ArrayList<>();
+        List<PooledMoments> values = new ArrayList<>();
+        for (Map.Entry<String, PooledMoments> e : moments.entrySet()) {
+            BatchNorm bn = byName.get(e.getKey());
+            if (bn == null) {
+                throw new IllegalArgumentException("setRunningStatistics: '" + e.getKey() + "' is not a BatchNorm layer "
+                        + "of " + model.typeName() + " with running statistics that is not frozen; those are "
+                        + byName.keySet());
+            }
+            if (e.getValue().channels() != bn.numFeatures() || e.getValue().count() < 2) {
+                throw new IllegalArgumentException("setRunningStatistics: " + label(bn, names(model)) + " got moments of "
+                        + e.getValue().channels() + " channels over " + e.getValue().count()
+                        + " values each, expected " + bn.numFeatures() + " channels over at least 2 values");
+            }
+            layers.add(bn);
+            values.add(e.getValue());
+        }
+        write(layers, values);
+    }
+
+    private static boolean recalibrated(Module m) {
+        return m instanceof BatchNorm && ((BatchNorm) m).trackRunningStats() && !((BatchNorm) m).isFrozen();
+    }
+
+    private static void write(List<BatchNorm> layers, List<PooledMoments> moments) {
+        try (Tape.NoGrad off = Tape.noGrad()) {
+            for (int i = 0; i < layers.size(); i++) {
+                BatchNorm bn = layers.get(i);
+                bn.runningMean().copyFrom(Tensor.of(moments.get(i).mean(), bn.numFeatures()));
+                bn.runningVar().copyFrom(Tensor.of(moments.get(i).unbiasedVariance(), bn.numFeatures()));
+            }
+        }
+    }
+
+    /** The layers a census covers, their moments in the same order, and the batches it used. */
+    private record Census(List<BatchNorm> layers, List<PooledMoments> moments, int batches) {
+    }
+
+    /** The pass of {@link #recalibrate}: runs the model over the batches, pooling each layer's inputs. */
+    private static Census census(String op, Module model, Iterable<Tensor> inputs, int maxBatches) {
+        Objects.requireNonNull(model, op + ": model is null");
+        Objects.requireNonNull(inputs, op + ": inputs is null");
         if (maxBatches < 1) {
-            throw new IllegalArgumentException("recalibrate: maxBatches must be positive, got " + maxBatches);
+            throw new IllegalArgumentException(op + ": maxBatches must be positive, got " + maxBatches);
         }
         List<BatchNorm> layers = new ArrayList<>();
         for (Module m : model.modules()) {
-            if (m instanceof BatchNorm && ((BatchNorm) m).trackRunningStats() && !((BatchNorm) m).isFrozen()) {
+            if (recalibrated(m)) {
                 layers.add((BatchNorm) m);
             }
         }
         if (layers.isEmpty()) {
-            throw new IllegalArgumentException("recalibrate: " + model.typeName()
+            throw new IllegalArgumentException(op + ": " + model.typeName()
                     + " has no BatchNorm layer with running statistics that is not frozen");
         }
         List<Module> all = model.modules();
@@ -77,29 +165,27 @@ public final class BatchNorms {
             modes[i] = all.get(i).isTraining();
         }
         int batches = 0;
+        List<PooledMoments> moments = new ArrayList<>();
         try (Tape.NoGrad off = Tape.noGrad()) {
             for (BatchNorm bn : layers) {
                 bn.census = new PooledMoments(bn.numFeatures());
+                moments.add(bn.census);
             }
             model.train();
             Iterator<Tensor> it = inputs.iterator();
             while (batches < maxBatches && it.hasNext()) {
-                model.forward(Objects.requireNonNull(it.next(), "recalibrate: batch " + batches + " is null"));
+                model.forward(Objects.requireNonNull(it.next(), op + ": batch " + batches + " is null"));
                 batches++;
             }
             if (batches == 0) {
-                throw new IllegalArgumentException("recalibrate: the inputs gave no batch");
+                throw new IllegalArgumentException(op + ": the inputs gave no batch");
             }
             Map<Module, String> names = names(model);
             for (BatchNorm bn : layers) {
                 if (bn.census.count() == 0) {
-                    throw new IllegalArgumentException("recalibrate: " + label(bn, names)
+                    throw new IllegalArgumentException(op + ": " + label(bn, names)
                             + " saw no input in " + batches + " batches (is it used by forward?)");
                 }
-            }
-            for (BatchNorm bn : layers) {
-                bn.runningMean().copyFrom(Tensor.of(bn.census.mean(), bn.numFeatures()));
-                bn.runningVar().copyFrom(Tensor.of(bn.census.unbiasedVariance(), bn.numFeatures()));
             }
         } finally {
             for (BatchNorm bn : layers) {
@@ -109,7 +195,7 @@ public final class BatchNorms {
                 all.get(i).setTrainingFlag(modes[i]);
             }
         }
-        return batches;
+        return new Census(layers, moments, batches);
     }
 
     /**

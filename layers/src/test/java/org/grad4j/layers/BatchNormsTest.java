@@ -275,4 +275,62 @@ class BatchNormsTest {
                 assertThrows(IllegalArgumentException.class, () -> BatchNorms.freeze(new Sequential(new ReLU())))
                         .getMessage());
     }
+
+    @Test
+    void momentsOfShardsMergedAreTheWholeDatasetsStatistics() {
+        Init.manualSeed(9);
+        Sequential net = new Sequential(new Conv2d(3, 4, 2), new BatchNorm2d(4), new Flatten(), new Linear(4 * 2, 5),
+                new BatchNorm1d(5));
+        List<Tensor> data = images(3, 5, 4, 6, 2, 3);
+        Map<String, Tensor> before = new java.util.LinkedHashMap<>();
+        net.stateDict().forEach((k, v) -> before.put(k, v.copy()));
+        Map<String, PooledMoments> first = BatchNorms.moments(net, data.subList(0, 2), Integer.MAX_VALUE);
+        Map<String, PooledMoments> second = BatchNorms.moments(net, data.subList(2, 5), Integer.MAX_VALUE);
+        assertEquals(List.of("1", "4"), List.copyOf(first.keySet()));
+        before.forEach((k, v) -> assertArrayEquals(v.toArray(), net.stateDict().get(k).toArray(), k + " changed"));
+        first.forEach((k, m) -> m.merge(second.get(k)));
+        assertEquals(20L * 2 * 1, first.get("1").count());
+        Sequential whole = new Sequential(new Conv2d(3, 4, 2), new BatchNorm2d(4), new Flatten(),
+                new Linear(4 * 2, 5), new BatchNorm1d(5));
+        whole.loadStateDict(net.stateDict(), true);
+        BatchNorms.recalibrate(whole, data);
+        BatchNorms.setRunningStatistics(net, first);
+        for (String key : List.of("1.running_mean", "1.running_var", "4.running_mean", "4.running_var")) {
+            float[] expected = whole.stateDict().get(key).toArray();
+            float[] actual = net.stateDict().get(key).toArray();
+            for (int c = 0; c < expected.length; c++) {
+                assertEquals(expected[c], actual[c], 2 * Math.ulp(expected[c]), key + " " + c);
+            }
+        }
+    }
+
+    @Test
+    void mergingMomentsOfAnotherChannelCountIsAnError() {
+        Map<String, PooledMoments> three = BatchNorms.moments(new BatchNorm2d(3), images(3, 2), 1);
+        Map<String, PooledMoments> four = BatchNorms.moments(new BatchNorm2d(4), images(4, 2), 1);
+        assertEquals("merge: moments of 4 channels, expected 3",
+                assertThrows(IllegalArgumentException.class, () -> three.get("").merge(four.get(""))).getMessage());
+    }
+
+    @Test
+    void runningStatisticsForAnUnknownLayerOrAnotherChannelCountAreRefusedBeforeAnyWrite() {
+        Sequential net = new Sequential(new BatchNorm2d(3), new BatchNorm2d(3));
+        PooledMoments three = BatchNorms.moments(new BatchNorm2d(3), images(3, 2), 1).get("");
+        PooledMoments four = BatchNorms.moments(new BatchNorm2d(4), images(4, 2), 1).get("");
+        Map<String, PooledMoments> unknown = new java.util.LinkedHashMap<>();
+        unknown.put("0", three);
+        unknown.put("2", three);
+        assertEquals("setRunningStatistics: '2' is not a BatchNorm layer of Sequential with running statistics that "
+                + "is not frozen; those are [0, 1]",
+                assertThrows(IllegalArgumentException.class, () -> BatchNorms.setRunningStatistics(net, unknown))
+                        .getMessage());
+        Map<String, PooledMoments> wide = new java.util.LinkedHashMap<>();
+        wide.put("0", three);
+        wide.put("1", four);
+        assertEquals("setRunningStatistics: BatchNorm2d(3) '1' got moments of 4 channels over 12 values each, expected "
+                + "3 channels over at least 2 values",
+                assertThrows(IllegalArgumentException.class, () -> BatchNorms.setRunningStatistics(net, wide))
+                        .getMessage());
+        assertArrayEquals(new float[] {0, 0, 0}, ((BatchNorm) net.get(0)).runningMean().toArray(), "written");
+    }
 }
