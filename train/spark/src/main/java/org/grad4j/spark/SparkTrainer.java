@@ -1,0 +1,259 @@
+package org.grad4j.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Function;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.grad4j.core.Tape;
+import org.grad4j.core.Tensor;
+import org.grad4j.layers.Module;
+import org.grad4j.train.EpochMetrics;
+import org.grad4j.train.Optimizer;
+
+/**
+ * Synchronous data-parallel SGD on Spark: every partition of the training RDD holds a shard of the
+ * data and a replica of the model (built once, cached on its executor); each step, every replica
+ * computes the gradient of the mean cross-entropy over its next {@code batchPerPartition}
+ * examples at the driver's parameters, the gradients are summed by {@code treeAggregate}, and the
+ * optimizer takes one step on the driver. With {@code P} partitions the global batch is
+ * {@code B = P * batchPerPartition} and the gradient is exactly the global batch's mean gradient
+ * (up to float32 rounding):
+ *
+ * <pre>
+ * g = (1 / B) * sum over partitions p of  b * g_p       (g_p: the mean gradient of p's batch of b)
+ * </pre>
+ *
+ * <pre>{@code
+ * JavaRDD<Example> data = sc.parallelize(examples, 2);
+ * SparkTrainer trainer = new SparkTrainer(BnLeNet::create, params -> new SGD(params, 0.1), 1, 28, 28);
+ * List<EpochMetrics> history = trainer.fit(data, 128, 10);
+ * Module trained = trainer.model();
+ * }</pre>
+ *
+ * <p>Only parameters and gradients travel: the parameter vector is broadcast once per step, and
+ * each partition returns one gradient vector. The data stay where Spark cached them (the RDD is
+ * persisted for the run if it was not) and in each replica.
+ *
+ * <p>Determinism: partition {@code p} draws its batches from a permutation of its shard that
+ * depends only on the seed, the epoch and {@code p}; the gradients are summed over a fixed binary
+ * tree of partition indices, in double, whatever order the tasks finish in. So a run gives the
+ * same bits for the same data, partitioning and seed, and a task retried after a failure changes
+ * nothing. With one partition the result is the single-process step's bit for bit
+ * ({@code (double) g * b / b == g}).
+ *
+ * <p>BatchNorm: each replica normalises with its own batch's statistics (PyTorch DDP without
+ * SyncBatchNorm). The running statistics the replicas update are not combined; see
+ * {@code docs/distributed.md}.
+ */
+public final class SparkTrainer {
+    private final ModelFactory factory;
+    private final Module model;
+    private final Optimizer optimizer;
+    private final int[] inputShape;
+    private long seed;
+
+    /**
+     * A trainer for the model {@code factory} builds, whose driver copy is trained by the optimizer
+     * {@code optimizerFactory} makes for its parameters, on inputs of shape {@code inputShape}
+     * per example ({@code 1, 28, 28} for Fashion-MNIST).
+     *
+     * @throws IllegalArgumentException if {@code inputShape} is empty or has a dimension below 1
+     * @throws NullPointerException if an argument is null
+     */
+    public SparkTrainer(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizerFactory, int... inputShape) {
+        this.factory = Objects.requireNonNull(factory, "SparkTrainer: model factory is null");
+        Objects.requireNonNull(optimizerFactory, "SparkTrainer: optimizer factory is null");
+        if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d < 1)) {
+            throw new IllegalArgumentException("SparkTrainer: invalid input shape " + Arrays.toString(inputShape)
+                    + " (expected one or more dimensions >= 1)");
+        }
+        this.inputShape = inputShape.clone();
+        this.model = factory.create();
+        this.optimizer = optimizerFactory.apply(model.parameters());
+    }
+
+    /** Sets the seed of the shards' batch order; returns {@code this}. */
+    public SparkTrainer withSeed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /** The driver's model: the trained parameters after {@link #fit}. */
+    public Module model() {
+        return model;
+    }
+
+    /** The driver's optimizer (its state is the run's). */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Trains for {@code epochs} epochs on {@code data}: an epoch is {@code min_p floor(n_p / b)}
+     * steps, {@code n_p} the examples in partition {@code p}, so every partition contributes
+     * {@code b = batchPerPartition} examples to every step (the rest of a larger shard waits for a
+     * later epoch's permutation).
+     *
+     * <p>Before the first step one Spark job builds every replica and checks every shard; any
+     * problem is reported in one exception and nothing is trained.
+     *
+     * @return each epoch's mean training loss and accuracy (over the examples used), examples per
+     *     second and seconds (test accuracy and GC time NaN)
+     * @throws IllegalArgumentException before any step if {@code batchPerPartition} or
+     *     {@code epochs} is below 1, a partition holds fewer than {@code batchPerPartition}
+     *     examples, an example has another length than the input shape or a label outside the
+     *     model's outputs, or the factory gives a replica other parameter shapes than the driver's
+     * @throws IllegalStateException if a step's loss is NaN or infinite (the parameters are those
+     *     before that step)
+     */
+    public List<EpochMetrics> fit(JavaRDD<Example> data, int batchPerPartition, int epochs) {
+        Objects.requireNonNull(data, "SparkTrainer: data is null");
+        if (batchPerPartition < 1) {
+            throw new IllegalArgumentException("SparkTrainer: invalid batch per partition " + batchPerPartition
+                    + " (expected >= 1)");
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("SparkTrainer: invalid number of epochs " + epochs + " (expected >= 1)");
+        }
+        int needed = 1;
+        for (Module m : model.modules()) {
+            needed = Math.max(needed, m.minTrainingBatchSize());
+        }
+        if (batchPerPartition < needed) {
+            throw new IllegalArgumentException("SparkTrainer: batch per partition " + batchPerPartition + ", but "
+                    + model.typeName() + " needs at least " + needed + " examples per training batch on each replica");
+        }
+        boolean persisted = data.getStorageLevel().equals(StorageLevel.NONE());
+        if (persisted) {
+            data.persist(StorageLevel.MEMORY_AND_DISK());
+        }
+        String job = "grad4j-" + UUID.randomUUID();
+        try {
+            int classes = classes();
+            int steps = setUp(data, job, batchPerPartition, classes);
+            return train(data, job, batchPerPartition, classes, steps, epochs);
+        } finally {
+            data.mapPartitions(it -> {
+                Replica.forget(job);
+                return Collections.emptyIterator();
+            }).count();
+            Replica.forget(job);
+            if (persisted) {
+                data.unpersist(false);
+            }
+        }
+    }
+
+    /** Builds and checks every replica; returns the steps per epoch. */
+    private int setUp(JavaRDD<Example> data, String job, int batch, int classes) {
+        ModelFactory f = factory;
+        int[] shape = inputShape;
+        long s = seed;
+        List<ShardInfo> infos = data.mapPartitionsWithIndex((p, it) -> {
+            ShardInfo info;
+            try {
+                Replica r = Replica.get(job, p, it, f, shape, classes, s);
+                info = new ShardInfo(p, r.count(), FlatParameters.shapes(r.model.parameters()), null);
+            } catch (IllegalArgumentException e) {
+                info = new ShardInfo(p, 0, List.of(), e.getMessage());
+            }
+            return List.of(info).iterator();
+        }, true).collect();
+        List<String> expected = FlatParameters.shapes(model.parameters());
+        List<String> problems = new ArrayList<>();
+        int steps = Integer.MAX_VALUE;
+        for (ShardInfo info : infos) {
+            if (info.error() != null) {
+                problems.add(info.error());
+            } else if (info.count() < batch) {
+                problems.add("SparkTrainer: partition " + info.partition() + " holds " + info.count()
+                        + " examples, fewer than the batch of " + batch + " per partition");
+            } else if (!info.shapes().equals(expected)) {
+                problems.add("SparkTrainer: the model factory gave partition " + info.partition()
+                        + " parameter shapes " + info.shapes() + ", the driver's are " + expected);
+            } else {
+                steps = Math.min(steps, info.count() / batch);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return steps;
+    }
+
+    /** The number of classes: the width of the model's output for one zero input. */
+    private int classes() {
+        int[] dims = new int[inputShape.length + 1];
+        dims[0] = 1;
+        System.arraycopy(inputShape, 0, dims, 1, inputShape.length);
+        boolean wasTraining = model.isTraining();
+        try (Tape.NoGrad off = Tape.noGrad()) {
+            Tensor out = model.eval().forward(Tensor.zeros(dims));
+            if (out.rank() != 2) {
+                throw new IllegalArgumentException("SparkTrainer: " + model.typeName() + " gives output "
+                        + out.shape() + " for input " + Arrays.toString(dims) + ", expected logits [1, classes]");
+            }
+            return out.dim(1);
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+
+    private List<EpochMetrics> train(JavaRDD<Example> data, String job, int batch, int classes, int steps,
+                                    int epochs) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
+        ModelFactory f = factory;
+        int[] shape = inputShape;
+        long s = seed;
+        int partitions = data.getNumPartitions();
+        List<Tensor> params = model.parameters();
+        List<EpochMetrics> history = new ArrayList<>();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            double lossSum = 0;
+            long correct = 0;
+            long seen = 0;
+            for (int step = 0; step < steps; step++) {
+                Broadcast<float[]> values = sc.broadcast(FlatParameters.values(params));
+                int e = epoch;
+                int t = step;
+                Contribution total;
+                try {
+                    total = data.mapPartitionsWithIndex((p, it) -> {
+                        Replica r = Replica.get(job, p, it, f, shape, classes, s);
+                        Iterator<Contribution> one = List.of(r.gradient(values.value(), e, t, batch)).iterator();
+                        return one;
+                    }, true).treeAggregate(new GradientSum(partitions), GradientSum::add, GradientSum::merge, 2).total();
+                } finally {
+                    values.destroy();
+                }
+                double loss = total.lossSum() / total.count();
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("SparkTrainer: the loss of epoch " + epoch + " step " + (step + 1)
+                            + " is " + loss + "; the parameters are those before that step");
+                }
+                float[] g = new float[total.gradient().length];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (float) (total.gradient()[i] / total.count());
+                }
+                FlatParameters.setGradients(params, g);
+                optimizer.step();
+                lossSum += total.lossSum();
+                correct += total.correct();
+                seen += total.count();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            history.add(new EpochMetrics(epoch, lossSum / seen, (double) correct / seen, Double.NaN, seen / seconds,
+                    seconds));
+        }
+        return history;
+    }
+}

@@ -1,0 +1,189 @@
+package org.grad4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.grad4j.core.Functional;
+import org.grad4j.core.Tape;
+import org.grad4j.core.Tensor;
+import org.grad4j.layers.Linear;
+import org.grad4j.layers.Module;
+import org.grad4j.layers.ReLU;
+import org.grad4j.layers.Sequential;
+import org.grad4j.train.EpochMetrics;
+import org.grad4j.train.Optimizer;
+import org.grad4j.train.SGD;
+import org.junit.jupiter.api.Test;
+
+class SparkTrainerTest {
+    private static final Function<List<Tensor>, Optimizer> PLAIN = params -> new SGD(params, 0.1);
+    private static final Function<List<Tensor>, Optimizer> MOMENTUM =
+            params -> new SGD(params, SGD.options(0.05).momentum(0.9).weightDecay(1e-3));
+
+    /**
+     * Single-process training on the global batches the Spark run uses: step t of epoch e takes,
+     * from each partition in order, rows [t b, (t+1) b) of that partition's permutation.
+     */
+    private static Module singleProcess(List<List<Example>> shards, Function<List<Tensor>, Optimizer> opt,
+                                        int batch, int epochs, long seed) {
+        Module net = LocalSpark.mlp();
+        Optimizer optimizer = opt.apply(net.parameters());
+        int steps = shards.stream().mapToInt(List::size).min().orElseThrow() / batch;
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            for (int t = 0; t < steps; t++) {
+                List<Example> global = new ArrayList<>();
+                for (int p = 0; p < shards.size(); p++) {
+                    int[] order = Replica.permutation(seed, epoch, p, shards.get(p).size());
+                    for (int i = t * batch; i < (t + 1) * batch; i++) {
+                        global.add(shards.get(p).get(order[i]));
+                    }
+                }
+                int[] rows = new int[global.size()];
+                Arrays.setAll(rows, i -> i);
+                int[] labels = global.stream().mapToInt(Example::label).toArray();
+                optimizer.zeroGrad();
+                try (Tape tape = Tape.record()) {
+                    Functional.crossEntropy(net.forward(LocalSpark.features(global, rows)), labels).backward();
+                }
+                optimizer.step();
+            }
+        }
+        return net;
+    }
+
+    private static JavaRDD<Example> rdd(List<Example> examples, int partitions) {
+        return LocalSpark.context().parallelize(examples, partitions);
+    }
+
+    @Test
+    void onePartitionIsSingleProcessTrainingBitForBit() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(40, 1), 1);
+        SparkTrainer trainer = new SparkTrainer(LocalSpark::mlp, MOMENTUM, 4).withSeed(7);
+        List<EpochMetrics> history = trainer.fit(data, 8, 2);
+        Module expected = singleProcess(data.glom().collect(), MOMENTUM, 8, 2, 7);
+        assertEquals(2, history.size());
+        assertArrayEquals(LocalSpark.flat(expected), LocalSpark.flat(trainer.model()));
+    }
+
+    @Test
+    void twoPartitionsEqualSingleProcessOnTheGlobalBatch() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(64, 2), 2);
+        SparkTrainer trainer = new SparkTrainer(LocalSpark::mlp, PLAIN, 4).withSeed(3);
+        trainer.fit(data, 8, 3); // 4 steps per epoch, 12 steps of a global batch of 16
+        float[] expected = LocalSpark.flat(singleProcess(data.glom().collect(), PLAIN, 8, 3, 3));
+        float[] actual = LocalSpark.flat(trainer.model());
+        float[] initial = LocalSpark.flat(LocalSpark.mlp());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 2e-6f * Math.max(1, Math.abs(expected[i])), "parameter " + i);
+        }
+        assertTrue(!Arrays.equals(initial, actual), "training changed nothing");
+    }
+
+    @Test
+    void sameBitsEveryRun() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(60, 4), 3);
+        SparkTrainer a = new SparkTrainer(LocalSpark::mlp, MOMENTUM, 4);
+        SparkTrainer b = new SparkTrainer(LocalSpark::mlp, MOMENTUM, 4);
+        List<EpochMetrics> ha = a.fit(data, 5, 2);
+        List<EpochMetrics> hb = b.fit(data, 5, 2);
+        assertArrayEquals(LocalSpark.flat(a.model()), LocalSpark.flat(b.model()));
+        assertEquals(ha.get(1).trainLoss(), hb.get(1).trainLoss());
+    }
+
+    /** Counts forward passes in partition 1's first attempts and throws at the chosen one. */
+    static final class FailingOnce extends Module {
+        static final AtomicInteger COUNTDOWN = new AtomicInteger(-1);
+        private final Module inner = child("inner", LocalSpark.mlp());
+
+        @Override
+        public Tensor forward(Tensor x) {
+            TaskContext task = TaskContext.get();
+            if (task != null && task.partitionId() == 1 && task.attemptNumber() == 0
+                    && COUNTDOWN.getAndDecrement() == 0) {
+                throw new IllegalStateException("injected failure");
+            }
+            return inner.forward(x);
+        }
+    }
+
+    @Test
+    void aFailedTaskIsRetriedWithTheSameResult() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(48, 5), 2);
+        SparkTrainer clean = new SparkTrainer(FailingOnce::new, MOMENTUM, 4);
+        FailingOnce.COUNTDOWN.set(-1);
+        clean.fit(data, 6, 2);
+        FailingOnce.COUNTDOWN.set(2); // the third step's task of partition 1 fails on its first attempt
+        SparkTrainer retried = new SparkTrainer(FailingOnce::new, MOMENTUM, 4);
+        retried.fit(data, 6, 2);
+        assertTrue(FailingOnce.COUNTDOWN.get() < 0, "the failure was not injected");
+        assertArrayEquals(LocalSpark.flat(clean.model()), LocalSpark.flat(retried.model()));
+    }
+
+    private static void assertRefused(SparkTrainer trainer, JavaRDD<Example> data, int batch, String message) {
+        float[] before = LocalSpark.flat(trainer.model());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(data, batch, 1));
+        assertEquals(message, e.getMessage());
+        assertArrayEquals(before, LocalSpark.flat(trainer.model()), "trained although refused");
+    }
+
+    @Test
+    void anEmptyPartitionIsRefusedBeforeTraining() {
+        List<Example> some = LocalSpark.examples(10, 6);
+        JavaRDD<Example> data = rdd(some, 1).union(rdd(List.of(), 1));
+        assertRefused(new SparkTrainer(LocalSpark::mlp, PLAIN, 4), data, 4,
+                "SparkTrainer: partition 1 holds 0 examples, fewer than the batch of 4 per partition");
+    }
+
+    @Test
+    void examplesOfAnotherShapeAreRefusedBeforeTraining() {
+        List<Example> some = new ArrayList<>(LocalSpark.examples(10, 7));
+        some.set(8, new Example(new float[5], 1));
+        assertRefused(new SparkTrainer(LocalSpark::mlp, PLAIN, 4), rdd(some, 2), 4,
+                "SparkTrainer: example 3 of partition 1 has 5 features, expected 4 (input shape [4])");
+    }
+
+    @Test
+    void aLabelOutsideTheModelsOutputsIsRefusedBeforeTraining() {
+        List<Example> some = new ArrayList<>(LocalSpark.examples(10, 7));
+        some.set(2, new Example(new float[4], 3));
+        assertRefused(new SparkTrainer(LocalSpark::mlp, PLAIN, 4), rdd(some, 2), 4,
+                "SparkTrainer: example 2 of partition 0 has label 3, expected 0 to 2 (the model has 3 outputs)");
+    }
+
+    /** A factory whose replica for partition 1 has a wider hidden layer. */
+    static Module wideOnPartitionOne() {
+        TaskContext task = TaskContext.get();
+        int hidden = task != null && task.partitionId() == 1 ? 9 : 8;
+        return new Sequential(new Linear(4, hidden), new ReLU(), new Linear(hidden, 3));
+    }
+
+    @Test
+    void replicasWithOtherParameterShapesAreRefusedBeforeTraining() {
+        assertRefused(new SparkTrainer(SparkTrainerTest::wideOnPartitionOne, PLAIN, 4),
+                rdd(LocalSpark.examples(20, 8), 2), 4,
+                "SparkTrainer: the model factory gave partition 1 parameter shapes [[9, 4], [9], [3, 9], [3]], "
+                        + "the driver's are [[8, 4], [8], [3, 8], [3]]");
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        SparkTrainer trainer = new SparkTrainer(LocalSpark::mlp, PLAIN, 4);
+        JavaRDD<Example> data = rdd(LocalSpark.examples(8, 9), 1);
+        assertEquals("SparkTrainer: invalid batch per partition 0 (expected >= 1)",
+                assertThrows(IllegalArgumentException.class, () -> trainer.fit(data, 0, 1)).getMessage());
+        assertEquals("SparkTrainer: invalid number of epochs 0 (expected >= 1)",
+                assertThrows(IllegalArgumentException.class, () -> trainer.fit(data, 4, 0)).getMessage());
+        assertEquals("SparkTrainer: invalid input shape [4, 0] (expected one or more dimensions >= 1)",
+                assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(LocalSpark::mlp, PLAIN, 4, 0))
+                        .getMessage());
+    }
+}
