@@ -10,7 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.grad4j.core.Functional;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
+import org.grad4j.layers.BatchNorms;
 import org.grad4j.layers.Module;
+import org.grad4j.layers.PooledMoments;
 
 /**
  * One partition's model and data shard, kept on the executor between the steps of a training job
@@ -85,9 +87,6 @@ final class Replica {
     Contribution gradient(float[] flat, int epoch, int step, int batch) {
         FlatParameters.set(params, flat);
         int[] idx = Arrays.copyOfRange(order(epoch), step * batch, (step + 1) * batch);
-        int[] dims = new int[inputShape.length + 1];
-        dims[0] = batch;
-        System.arraycopy(inputShape, 0, dims, 1, inputShape.length);
         float[] x = new float[batch * featureLength];
         int[] y = new int[batch];
         for (int i = 0; i < batch; i++) {
@@ -99,7 +98,7 @@ final class Replica {
         Tensor logits;
         Tensor loss;
         try (Tape tape = Tape.record()) {
-            logits = model.forward(Tensor.wrap(x, dims));
+            logits = model.forward(Tensor.wrap(x, batchDims(batch)));
             loss = Functional.crossEntropy(logits, y);
             loss.backward();
         }
@@ -116,6 +115,28 @@ final class Replica {
             }
         }
         return new Contribution(partition, weighted, (double) loss.item() * batch, correct, batch);
+    }
+
+    /**
+     * The moments of every batch-norm layer's inputs over this shard's full batches of
+     * {@code batch}, in stored order, at the parameter values {@code flat}
+     * ({@link BatchNorms#moments}).
+     */
+    Map<String, PooledMoments> moments(float[] flat, int batch) {
+        FlatParameters.set(params, flat);
+        List<Tensor> batches = new ArrayList<>();
+        for (int i = 0; i + batch <= labels.length; i += batch) {
+            batches.add(Tensor.wrap(Arrays.copyOfRange(features, i * featureLength, (i + batch) * featureLength),
+                    batchDims(batch)));
+        }
+        return BatchNorms.moments(model, batches, Integer.MAX_VALUE);
+    }
+
+    private int[] batchDims(int batch) {
+        int[] dims = new int[inputShape.length + 1];
+        dims[0] = batch;
+        System.arraycopy(inputShape, 0, dims, 1, inputShape.length);
+        return dims;
     }
 
     /** The shard's order in {@code epoch}: a permutation that depends only on the seed, the epoch and the partition. */

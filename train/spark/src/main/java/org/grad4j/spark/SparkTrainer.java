@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
@@ -14,7 +15,10 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
+import org.grad4j.layers.BatchNorm;
+import org.grad4j.layers.BatchNorms;
 import org.grad4j.layers.Module;
+import org.grad4j.layers.PooledMoments;
 import org.grad4j.train.EpochMetrics;
 import org.grad4j.train.Optimizer;
 
@@ -50,8 +54,10 @@ import org.grad4j.train.Optimizer;
  * ({@code (double) g * b / b == g}).
  *
  * <p>BatchNorm: each replica normalises with its own batch's statistics (PyTorch DDP without
- * SyncBatchNorm). The running statistics the replicas update are not combined; see
- * {@code docs/distributed.md}.
+ * SyncBatchNorm), so the gradient is the average of the shards' gradients, not the gradient of
+ * one batch-norm over the global batch ({@code docs/distributed.md} measures the difference).
+ * After the last epoch the driver's running statistics are set to the exact population
+ * statistics over all partitions' batches ({@link BatchNorms#moments}, merged in partition order).
  */
 public final class SparkTrainer {
     private final ModelFactory factory;
@@ -139,7 +145,9 @@ public final class SparkTrainer {
         try {
             int classes = classes();
             int steps = setUp(data, job, batchPerPartition, classes);
-            return train(data, job, batchPerPartition, classes, steps, epochs);
+            List<EpochMetrics> history = train(data, job, batchPerPartition, classes, steps, epochs);
+            recalibrate(data, job, batchPerPartition, classes);
+            return history;
         } finally {
             data.mapPartitions(it -> {
                 Replica.forget(job);
@@ -187,6 +195,39 @@ public final class SparkTrainer {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
         return steps;
+    }
+
+    /**
+     * Sets the driver's batch-norm running statistics to the exact mean and unbiased variance of
+     * each layer's inputs over every partition's full batches, at the trained parameters: each
+     * partition measures its shard ({@link BatchNorms#moments}), the driver merges them in
+     * partition order. (The running statistics the replicas update while training are those of
+     * their shard only, and are dropped.)
+     */
+    private void recalibrate(JavaRDD<Example> data, String job, int batch, int classes) {
+        boolean any = model.modules().stream()
+                .anyMatch(m -> m instanceof BatchNorm && ((BatchNorm) m).trackRunningStats() && !((BatchNorm) m).isFrozen());
+        if (!any) {
+            return;
+        }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
+        Broadcast<float[]> values = sc.broadcast(FlatParameters.values(model.parameters()));
+        ModelFactory f = factory;
+        int[] shape = inputShape;
+        long s = seed;
+        List<Map<String, PooledMoments>> shards;
+        try {
+            shards = data.mapPartitionsWithIndex((p, it) -> List.of(
+                    Replica.get(job, p, it, f, shape, classes, s).moments(values.value(), batch)).iterator(), true)
+                    .collect();
+        } finally {
+            values.destroy();
+        }
+        Map<String, PooledMoments> pooled = shards.get(0);
+        for (Map<String, PooledMoments> shard : shards.subList(1, shards.size())) {
+            pooled.forEach((name, m) -> m.merge(shard.get(name)));
+        }
+        BatchNorms.setRunningStatistics(model, pooled);
     }
 
     /** The number of classes: the width of the model's output for one zero input. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.spark.TaskContext;
@@ -15,6 +16,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.grad4j.core.Functional;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
+import org.grad4j.layers.BatchNorm1d;
+import org.grad4j.layers.BatchNorms;
 import org.grad4j.layers.Linear;
 import org.grad4j.layers.Module;
 import org.grad4j.layers.ReLU;
@@ -31,33 +34,60 @@ class SparkTrainerTest {
 
     /**
      * Single-process training on the global batches the Spark run uses: step t of epoch e takes,
-     * from each partition in order, rows [t b, (t+1) b) of that partition's permutation.
+     * from each partition in order, rows [t b, (t+1) b) of that partition's permutation. With
+     * {@code perShard}, each partition's rows go through the model separately (each batch-norm
+     * normalises one shard) and the loss is the mean of the shards' mean losses; otherwise the rows
+     * are one batch.
      */
-    private static Module singleProcess(List<List<Example>> shards, Function<List<Tensor>, Optimizer> opt,
-                                        int batch, int epochs, long seed) {
-        Module net = LocalSpark.mlp();
+    private static Module singleProcess(ModelFactory factory, List<List<Example>> shards,
+                                        Function<List<Tensor>, Optimizer> opt, int batch, int epochs, long seed,
+                                        boolean perShard) {
+        Module net = factory.create();
         Optimizer optimizer = opt.apply(net.parameters());
         int steps = shards.stream().mapToInt(List::size).min().orElseThrow() / batch;
         for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int t = 0; t < steps; t++) {
-                List<Example> global = new ArrayList<>();
+                List<List<Example>> parts = new ArrayList<>();
                 for (int p = 0; p < shards.size(); p++) {
                     int[] order = Replica.permutation(seed, epoch, p, shards.get(p).size());
+                    List<Example> part = new ArrayList<>();
                     for (int i = t * batch; i < (t + 1) * batch; i++) {
-                        global.add(shards.get(p).get(order[i]));
+                        part.add(shards.get(p).get(order[i]));
                     }
+                    parts.add(part);
                 }
-                int[] rows = new int[global.size()];
-                Arrays.setAll(rows, i -> i);
-                int[] labels = global.stream().mapToInt(Example::label).toArray();
+                if (!perShard) {
+                    List<Example> global = new ArrayList<>();
+                    parts.forEach(global::addAll);
+                    parts = List.of(global);
+                }
                 optimizer.zeroGrad();
                 try (Tape tape = Tape.record()) {
-                    Functional.crossEntropy(net.forward(LocalSpark.features(global, rows)), labels).backward();
+                    Tensor loss = null;
+                    for (List<Example> part : parts) {
+                        int[] rows = new int[part.size()];
+                        Arrays.setAll(rows, i -> i);
+                        int[] labels = part.stream().mapToInt(Example::label).toArray();
+                        Tensor l = Functional.crossEntropy(net.forward(LocalSpark.features(part, rows)), labels);
+                        loss = loss == null ? l : loss.add(l);
+                    }
+                    (parts.size() == 1 ? loss : loss.div(parts.size())).backward();
                 }
                 optimizer.step();
             }
         }
         return net;
+    }
+
+    private static Module singleProcess(List<List<Example>> shards, Function<List<Tensor>, Optimizer> opt, int batch,
+                                        int epochs, long seed) {
+        return singleProcess(LocalSpark::mlp, shards, opt, batch, epochs, seed, false);
+    }
+
+    private static void assertClose(float[] expected, float[] actual, float tolerance) {
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tolerance * Math.max(1, Math.abs(expected[i])), "parameter " + i);
+        }
     }
 
     private static JavaRDD<Example> rdd(List<Example> examples, int partitions) {
@@ -82,9 +112,7 @@ class SparkTrainerTest {
         float[] expected = LocalSpark.flat(singleProcess(data.glom().collect(), PLAIN, 8, 3, 3));
         float[] actual = LocalSpark.flat(trainer.model());
         float[] initial = LocalSpark.flat(LocalSpark.mlp());
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], actual[i], 2e-6f * Math.max(1, Math.abs(expected[i])), "parameter " + i);
-        }
+        assertClose(expected, actual, 2e-6f);
         assertTrue(!Arrays.equals(initial, actual), "training changed nothing");
     }
 
@@ -185,5 +213,54 @@ class SparkTrainerTest {
         assertEquals("SparkTrainer: invalid input shape [4, 0] (expected one or more dimensions >= 1)",
                 assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(LocalSpark::mlp, PLAIN, 4, 0))
                         .getMessage());
+    }
+
+    /** The MLP with a BatchNorm1d after its hidden layer. */
+    static Module bnMlp() {
+        Random rng = new Random(345);
+        return new Sequential(new Linear(4, 8, true, rng), new BatchNorm1d(8), new ReLU(), new Linear(8, 3, true, rng));
+    }
+
+    @Test
+    void batchNormReplicasNormaliseTheirOwnShard() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(64, 10), 2);
+        SparkTrainer trainer = new SparkTrainer(SparkTrainerTest::bnMlp, PLAIN, 4).withSeed(1);
+        trainer.fit(data, 8, 2);
+        List<List<Example>> shards = data.glom().collect();
+        float[] actual = LocalSpark.flat(trainer.model());
+        assertClose(LocalSpark.flat(singleProcess(SparkTrainerTest::bnMlp, shards, PLAIN, 8, 2, 1, true)), actual, 2e-6f);
+        // Not one batch norm over the global batch (SyncBatchNorm): that trains other parameters.
+        float[] global = LocalSpark.flat(singleProcess(SparkTrainerTest::bnMlp, shards, PLAIN, 8, 2, 1, false));
+        double maxDiff = 0;
+        for (int i = 0; i < global.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(global[i] - actual[i]));
+        }
+        assertTrue(maxDiff > 1e-3, "per-shard and global batch norm agree to " + maxDiff);
+    }
+
+    @Test
+    void runningStatisticsArePooledExactlyOverAllShards() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(50, 11), 2); // 25 per partition: 3 full batches of 8 each
+        SparkTrainer trainer = new SparkTrainer(SparkTrainerTest::bnMlp, MOMENTUM, 4);
+        trainer.fit(data, 8, 1);
+        Module expected = bnMlp();
+        expected.loadStateDict(trainer.model().stateDict(), true);
+        List<Tensor> batches = new ArrayList<>();
+        for (List<Example> shard : data.glom().collect()) {
+            for (int i = 0; i + 8 <= shard.size(); i += 8) {
+                int from = i;
+                int[] rows = new int[8];
+                Arrays.setAll(rows, r -> from + r);
+                batches.add(LocalSpark.features(shard, rows));
+            }
+        }
+        BatchNorms.recalibrate(expected, batches);
+        for (String key : List.of("1.running_mean", "1.running_var")) {
+            float[] e = expected.stateDict().get(key).toArray();
+            float[] a = trainer.model().stateDict().get(key).toArray();
+            for (int c = 0; c < e.length; c++) {
+                assertEquals(e[c], a[c], 2 * Math.ulp(e[c]), key + " " + c);
+            }
+        }
     }
 }
