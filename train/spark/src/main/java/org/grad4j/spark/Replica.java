@@ -13,6 +13,7 @@ import org.grad4j.core.Tensor;
 import org.grad4j.layers.BatchNorms;
 import org.grad4j.layers.Module;
 import org.grad4j.layers.PooledMoments;
+import org.grad4j.train.Optimizer;
 
 /**
  * One partition's model and data shard, kept on the executor between the steps of a training job
@@ -86,6 +87,46 @@ final class Replica {
      */
     Contribution gradient(float[] flat, int epoch, int step, int batch) {
         FlatParameters.set(params, flat);
+        double[] lossAndCorrect = forwardBackward(epoch, step, batch);
+        float[] g = FlatParameters.gradients(params);
+        double[] weighted = new double[g.length];
+        for (int i = 0; i < g.length; i++) {
+            weighted[i] = (double) g[i] * batch; // exact: a float times an int below 2^29
+        }
+        return new Contribution(partition, weighted, lossAndCorrect[0], (long) lossAndCorrect[1], batch);
+    }
+
+    /**
+     * Local SGD: from the parameter values {@code flat}, {@code steps} optimizer steps on this
+     * shard's batches {@code first, first + 1, ...} of {@code epoch} with a new optimizer from
+     * {@code optimizer}; returns the parameters reached, weighted by the examples used (so the sum
+     * over partitions divided by the count is their average).
+     */
+    Contribution localSteps(float[] flat, OptimizerFactory optimizer, int epoch, int first, int steps, int batch) {
+        FlatParameters.set(params, flat);
+        Optimizer opt = optimizer.create(params);
+        double lossSum = 0;
+        long correct = 0;
+        for (int t = first; t < first + steps; t++) {
+            double[] lossAndCorrect = forwardBackward(epoch, t, batch);
+            opt.step();
+            lossSum += lossAndCorrect[0];
+            correct += (long) lossAndCorrect[1];
+        }
+        float[] p = FlatParameters.values(params);
+        long count = (long) steps * batch;
+        double[] weighted = new double[p.length];
+        for (int i = 0; i < p.length; i++) {
+            weighted[i] = (double) p[i] * count;
+        }
+        return new Contribution(partition, weighted, lossSum, correct, count);
+    }
+
+    /**
+     * Forward and backward of the mean cross-entropy over batch {@code step} of {@code epoch},
+     * leaving the gradients in the parameters; returns {summed loss, correct predictions}.
+     */
+    private double[] forwardBackward(int epoch, int step, int batch) {
         int[] idx = Arrays.copyOfRange(order(epoch), step * batch, (step + 1) * batch);
         float[] x = new float[batch * featureLength];
         int[] y = new int[batch];
@@ -102,11 +143,6 @@ final class Replica {
             loss = Functional.crossEntropy(logits, y);
             loss.backward();
         }
-        float[] g = FlatParameters.gradients(params);
-        double[] weighted = new double[g.length];
-        for (int i = 0; i < g.length; i++) {
-            weighted[i] = (double) g[i] * batch; // exact: a float times an int below 2^29
-        }
         int[] predicted = logits.argmax(1);
         long correct = 0;
         for (int i = 0; i < batch; i++) {
@@ -114,7 +150,7 @@ final class Replica {
                 correct++;
             }
         }
-        return new Contribution(partition, weighted, (double) loss.item() * batch, correct, batch);
+        return new double[] {(double) loss.item() * batch, correct};
     }
 
     /**

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -62,9 +61,12 @@ import org.grad4j.train.Optimizer;
 public final class SparkTrainer {
     private final ModelFactory factory;
     private final Module model;
+    private final OptimizerFactory optimizerFactory;
     private final Optimizer optimizer;
     private final int[] inputShape;
     private long seed;
+    /** 0: synchronous SGD; k: local SGD, parameters averaged every k steps. */
+    private int localSteps;
 
     /**
      * A trainer for the model {@code factory} builds, whose driver copy is trained by the optimizer
@@ -74,16 +76,16 @@ public final class SparkTrainer {
      * @throws IllegalArgumentException if {@code inputShape} is empty or has a dimension below 1
      * @throws NullPointerException if an argument is null
      */
-    public SparkTrainer(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizerFactory, int... inputShape) {
+    public SparkTrainer(ModelFactory factory, OptimizerFactory optimizerFactory, int... inputShape) {
         this.factory = Objects.requireNonNull(factory, "SparkTrainer: model factory is null");
-        Objects.requireNonNull(optimizerFactory, "SparkTrainer: optimizer factory is null");
+        this.optimizerFactory = Objects.requireNonNull(optimizerFactory, "SparkTrainer: optimizer factory is null");
         if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d < 1)) {
             throw new IllegalArgumentException("SparkTrainer: invalid input shape " + Arrays.toString(inputShape)
                     + " (expected one or more dimensions >= 1)");
         }
         this.inputShape = inputShape.clone();
         this.model = factory.create();
-        this.optimizer = optimizerFactory.apply(model.parameters());
+        this.optimizer = optimizerFactory.create(model.parameters());
     }
 
     /** Sets the seed of the shards' batch order; returns {@code this}. */
@@ -92,12 +94,30 @@ public final class SparkTrainer {
         return this;
     }
 
+    /**
+     * Local SGD (parameter averaging): instead of one synchronous step per Spark job, every
+     * replica takes {@code k} optimizer steps on its own batches from the driver's parameters,
+     * with a new optimizer from the factory (so momentum or Adam state lasts one round), and the
+     * driver sets its parameters to the replicas' average. One Spark job per {@code k} steps: the
+     * cheaper mode when a job costs more than a step ({@code docs/distributed.md}). With plain SGD
+     * and {@code k = 1} it is synchronous SGD up to float32 rounding. Returns {@code this}.
+     *
+     * @throws IllegalArgumentException if {@code k < 1}
+     */
+    public SparkTrainer withLocalSteps(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("SparkTrainer: invalid number of local steps " + k + " (expected >= 1)");
+        }
+        this.localSteps = k;
+        return this;
+    }
+
     /** The driver's model: the trained parameters after {@link #fit}. */
     public Module model() {
         return model;
     }
 
-    /** The driver's optimizer (its state is the run's). */
+    /** The driver's optimizer (its state is the run's; unused with {@link #withLocalSteps local steps}). */
     public Optimizer optimizer() {
         return optimizer;
     }
@@ -256,22 +276,26 @@ public final class SparkTrainer {
         long s = seed;
         int partitions = data.getNumPartitions();
         List<Tensor> params = model.parameters();
+        OptimizerFactory of = optimizerFactory;
+        int localSteps = this.localSteps;
         List<EpochMetrics> history = new ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
             long correct = 0;
             long seen = 0;
-            for (int step = 0; step < steps; step++) {
+            for (int step = 0; step < steps; step += Math.max(1, localSteps)) {
                 Broadcast<float[]> values = sc.broadcast(FlatParameters.values(params));
                 int e = epoch;
                 int t = step;
+                int k = localSteps == 0 ? 0 : Math.min(localSteps, steps - step);
                 Contribution total;
                 try {
                     total = data.mapPartitionsWithIndex((p, it) -> {
                         Replica r = Replica.get(job, p, it, f, shape, classes, s);
-                        Iterator<Contribution> one = List.of(r.gradient(values.value(), e, t, batch)).iterator();
-                        return one;
+                        Contribution c = k == 0 ? r.gradient(values.value(), e, t, batch)
+                                : r.localSteps(values.value(), of, e, t, k, batch);
+                        return List.of(c).iterator();
                     }, true).treeAggregate(new GradientSum(partitions), GradientSum::add, GradientSum::merge, 2).total();
                 } finally {
                     values.destroy();
@@ -281,12 +305,16 @@ public final class SparkTrainer {
                     throw new IllegalStateException("SparkTrainer: the loss of epoch " + epoch + " step " + (step + 1)
                             + " is " + loss + "; the parameters are those before that step");
                 }
-                float[] g = new float[total.gradient().length];
-                for (int i = 0; i < g.length; i++) {
-                    g[i] = (float) (total.gradient()[i] / total.count());
+                float[] mean = new float[total.gradient().length];
+                for (int i = 0; i < mean.length; i++) {
+                    mean[i] = (float) (total.gradient()[i] / total.count());
                 }
-                FlatParameters.setGradients(params, g);
-                optimizer.step();
+                if (k == 0) {
+                    FlatParameters.setGradients(params, mean);
+                    optimizer.step();
+                } else {
+                    FlatParameters.set(params, mean);
+                }
                 lossSum += total.lossSum();
                 correct += total.correct();
                 seen += total.count();

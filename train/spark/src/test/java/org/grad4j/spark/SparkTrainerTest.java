@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.grad4j.core.Functional;
@@ -28,8 +27,8 @@ import org.grad4j.train.SGD;
 import org.junit.jupiter.api.Test;
 
 class SparkTrainerTest {
-    private static final Function<List<Tensor>, Optimizer> PLAIN = params -> new SGD(params, 0.1);
-    private static final Function<List<Tensor>, Optimizer> MOMENTUM =
+    private static final OptimizerFactory PLAIN = params -> new SGD(params, 0.1);
+    private static final OptimizerFactory MOMENTUM =
             params -> new SGD(params, SGD.options(0.05).momentum(0.9).weightDecay(1e-3));
 
     /**
@@ -40,10 +39,10 @@ class SparkTrainerTest {
      * are one batch.
      */
     private static Module singleProcess(ModelFactory factory, List<List<Example>> shards,
-                                        Function<List<Tensor>, Optimizer> opt, int batch, int epochs, long seed,
+                                        OptimizerFactory opt, int batch, int epochs, long seed,
                                         boolean perShard) {
         Module net = factory.create();
-        Optimizer optimizer = opt.apply(net.parameters());
+        Optimizer optimizer = opt.create(net.parameters());
         int steps = shards.stream().mapToInt(List::size).min().orElseThrow() / batch;
         for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int t = 0; t < steps; t++) {
@@ -79,7 +78,7 @@ class SparkTrainerTest {
         return net;
     }
 
-    private static Module singleProcess(List<List<Example>> shards, Function<List<Tensor>, Optimizer> opt, int batch,
+    private static Module singleProcess(List<List<Example>> shards, OptimizerFactory opt, int batch,
                                         int epochs, long seed) {
         return singleProcess(LocalSpark::mlp, shards, opt, batch, epochs, seed, false);
     }
@@ -262,5 +261,31 @@ class SparkTrainerTest {
                 assertEquals(e[c], a[c], 2 * Math.ulp(e[c]), key + " " + c);
             }
         }
+    }
+
+    @Test
+    void localStepsOfOneAreSynchronousSgd() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(64, 12), 2);
+        SparkTrainer sync = new SparkTrainer(LocalSpark::mlp, PLAIN, 4);
+        SparkTrainer local = new SparkTrainer(LocalSpark::mlp, PLAIN, 4).withLocalSteps(1);
+        sync.fit(data, 8, 2);
+        local.fit(data, 8, 2);
+        assertClose(LocalSpark.flat(sync.model()), LocalSpark.flat(local.model()), 2e-6f);
+    }
+
+    @Test
+    void oneReplicaWithLocalStepsIsSingleProcessTrainingBitForBit() {
+        JavaRDD<Example> data = rdd(LocalSpark.examples(56, 13), 1); // 7 steps per epoch: rounds of 3, 3, 1
+        SparkTrainer trainer = new SparkTrainer(LocalSpark::mlp, PLAIN, 4).withSeed(2).withLocalSteps(3);
+        trainer.fit(data, 8, 2);
+        assertArrayEquals(LocalSpark.flat(singleProcess(data.glom().collect(), PLAIN, 8, 2, 2)),
+                LocalSpark.flat(trainer.model()));
+    }
+
+    @Test
+    void localStepsMustBePositive() {
+        assertEquals("SparkTrainer: invalid number of local steps 0 (expected >= 1)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new SparkTrainer(LocalSpark::mlp, PLAIN, 4).withLocalSteps(0)).getMessage());
     }
 }
