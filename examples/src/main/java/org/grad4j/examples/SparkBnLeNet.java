@@ -84,11 +84,10 @@ public final class SparkBnLeNet implements Callable<Integer> {
                     + " must be a positive multiple of --partitions " + partitions);
         }
         FashionMnist source = dataDir == null ? new FashionMnist() : new FashionMnist().withDirectory(dataDir);
-        ImageDataset train = source.load(FashionMnist.Split.TRAIN);
-        ImageDataset test = source.load(FashionMnist.Split.TEST);
-        if (trainLimit != null && trainLimit < train.size()) {
-            train = train.slice(0, trainLimit);
-        }
+        Path directory = source.locate();
+        ImageDataset test = FashionMnist.read(directory, FashionMnist.Split.TEST, false);
+        int trainCount = trainLimit == null ? FashionMnist.Split.TRAIN.size()
+                : Math.min(trainLimit, FashionMnist.Split.TRAIN.size());
         SparkConf conf = new SparkConf().setAppName("grad4j-bnlenet");
         if (!conf.contains("spark.master")) {
             conf.setMaster(master);
@@ -96,7 +95,8 @@ public final class SparkBnLeNet implements Callable<Integer> {
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             sc.setLogLevel("WARN");
             long start = System.nanoTime();
-            Result r = train(sc, train, test, partitions, batchSize / partitions, epochs, lr, seed, localSteps);
+            Result r = train(sc, directory, trainCount, test, partitions, batchSize / partitions, epochs, lr, seed,
+                    localSteps);
             for (EpochMetrics m : r.history()) {
                 stdout.printf("epoch %d: loss %.4f, train acc %.3f, %.1f examples/s%n", m.epoch(), m.trainLoss(),
                         m.trainAccuracy(), m.examplesPerSecond());
@@ -118,20 +118,29 @@ public final class SparkBnLeNet implements Callable<Integer> {
     }
 
     /**
-     * Trains BN-LeNet on {@code train} spread over {@code partitions} partitions with
-     * {@code batchPerPartition} images per partition and step, then measures the accuracy on
-     * {@code test} on the driver; with {@code localSteps} (null: synchronous SGD) local SGD
-     * averaging every {@code localSteps} steps.
+     * Trains BN-LeNet on the first {@code trainCount} training images of the Fashion-MNIST files in
+     * {@code directory}, spread over {@code partitions} partitions with {@code batchPerPartition}
+     * images per partition and step, then measures the accuracy on {@code test} on the driver; with
+     * {@code localSteps} (null: synchronous SGD) local SGD averaging every {@code localSteps} steps.
+     *
+     * <p>Each partition reads its contiguous slice of the images on its executor (so on a cluster
+     * {@code directory} must be readable there, a shared file system): an RDD made by
+     * {@code parallelize} from the driver's images would carry its slice in every task of every
+     * step.
      */
-    public static Result train(JavaSparkContext sc, ImageDataset train, ImageDataset test, int partitions,
+    public static Result train(JavaSparkContext sc, Path directory, int trainCount, ImageDataset test, int partitions,
                                int batchPerPartition, int epochs, double lr, long seed, Integer localSteps) {
-        float[] pixels = train.images().toArray();
-        int length = pixels.length / train.size();
-        List<Example> examples = new ArrayList<>(train.size());
-        for (int i = 0; i < train.size(); i++) {
-            examples.add(new Example(Arrays.copyOfRange(pixels, i * length, (i + 1) * length), train.label(i)));
+        String dir = directory.toString();
+        List<Integer> slices = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            slices.add(p);
         }
-        JavaRDD<Example> data = sc.parallelize(examples, partitions);
+        JavaRDD<Example> data = sc.parallelize(slices, partitions).flatMap(p -> {
+            ImageDataset all = FashionMnist.read(Path.of(dir), FashionMnist.Split.TRAIN, false);
+            ImageDataset part = all.slice((int) ((long) trainCount * p / partitions),
+                    (int) ((long) trainCount * (p + 1) / partitions));
+            return examples(part).iterator();
+        });
         SparkTrainer trainer = new SparkTrainer(model(seed), params -> new SGD(params, lr), 1, FashionMnist.SIZE,
                 FashionMnist.SIZE).withSeed(seed);
         if (localSteps != null) {
@@ -140,6 +149,17 @@ public final class SparkBnLeNet implements Callable<Integer> {
         List<EpochMetrics> history = trainer.fit(data, batchPerPartition, epochs);
         double accuracy = Trainer.accuracy(trainer.model(), new DataLoader(test, 256));
         return new Result(history, accuracy);
+    }
+
+    /** The images of {@code data} as examples of 784 pixels. */
+    static List<Example> examples(ImageDataset data) {
+        float[] pixels = data.images().toArray();
+        int length = pixels.length / data.size();
+        List<Example> out = new ArrayList<>(data.size());
+        for (int i = 0; i < data.size(); i++) {
+            out.add(new Example(Arrays.copyOfRange(pixels, i * length, (i + 1) * length), data.label(i)));
+        }
+        return out;
     }
 
     /** Runs the command line; exits with its status. */

@@ -54,7 +54,8 @@ class SparkBnLeNetTest {
                 .set("spark.driver.bindAddress", "127.0.0.1");
         SparkBnLeNet.Result spark;
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            spark = SparkBnLeNet.train(sc, train, test, 2, 32, epochs, lr, seed, null);
+            spark = SparkBnLeNet.train(sc, FashionMnist.SYSTEM_DIRECTORY, train.size(), test, 2, 32, epochs, lr, seed,
+                    null);
         }
         assertEquals(epochs, spark.history().size());
         assertEquals(singleAccuracy, spark.testAccuracy(), 0.04, "test accuracy after " + epochs + " epochs");

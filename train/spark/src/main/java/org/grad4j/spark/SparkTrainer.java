@@ -43,7 +43,10 @@ import org.grad4j.train.Optimizer;
  *
  * <p>Only parameters and gradients travel: the parameter vector is broadcast once per step, and
  * each partition returns one gradient vector. The data stay where Spark cached them (the RDD is
- * persisted for the run if it was not) and in each replica.
+ * persisted for the run if it was not) and in each replica. But an RDD made by
+ * {@code parallelize} from a driver-side list carries its slice of the list in every task, so in
+ * every step: build large data on the executors instead (read files there, as
+ * {@code SparkBnLeNet} does, or {@code textFile} and friends).
  *
  * <p>Determinism: partition {@code p} draws its batches from a permutation of its shard that
  * depends only on the seed, the epoch and {@code p}; the gradients are summed over a fixed binary
