@@ -132,12 +132,16 @@ public final class SparkTrainer {
      * later epoch's permutation).
      *
      * <p>Before the first step one Spark job builds every replica and checks every shard; any
-     * problem is reported in one exception and nothing is trained.
+     * problem is reported in one exception and nothing is trained. After the last epoch, one more
+     * job sets the driver's batch-norm running statistics to the exact statistics over all
+     * partitions (see the class comment).
      *
      * @return each epoch's mean training loss and accuracy (over the examples used), examples per
      *     second and seconds (test accuracy and GC time NaN)
      * @throws IllegalArgumentException before any step if {@code batchPerPartition} or
-     *     {@code epochs} is below 1, a partition holds fewer than {@code batchPerPartition}
+     *     {@code epochs} is below 1 or below what a module can train on
+     *     ({@link Module#minTrainingBatchSize()}), the model's output for one example is not
+     *     {@code [1, classes]}, a partition holds fewer than {@code batchPerPartition}
      *     examples, an example has another length than the input shape or a label outside the
      *     model's outputs, or the factory gives a replica other parameter shapes than the driver's
      * @throws IllegalStateException if a step's loss is NaN or infinite (the parameters are those

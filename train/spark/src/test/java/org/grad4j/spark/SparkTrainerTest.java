@@ -288,4 +288,34 @@ class SparkTrainerTest {
                 assertThrows(IllegalArgumentException.class,
                         () -> new SparkTrainer(LocalSpark::mlp, PLAIN, 4).withLocalSteps(0)).getMessage());
     }
+
+    @Test
+    void aBatchTooSmallForAModuleIsRefusedBeforeTraining() {
+        assertRefused(new SparkTrainer(SparkTrainerTest::bnMlp, PLAIN, 4), rdd(LocalSpark.examples(8, 15), 2), 1,
+                "SparkTrainer: batch per partition 1, but Sequential needs at least 2 examples per training batch "
+                        + "on each replica");
+    }
+
+    @Test
+    void aModelWithoutLogitsIsRefusedBeforeTraining() {
+        assertRefused(new SparkTrainer(() -> new Sequential(new ReLU()), PLAIN, 3, 2),
+                rdd(LocalSpark.examples(8, 16), 2), 2,
+                "SparkTrainer: Sequential gives output [1, 3, 2] for input [1, 3, 2], expected logits [1, classes]");
+    }
+
+    @Test
+    void aNonFiniteLossStopsTrainingBeforeItsStep() {
+        List<Example> nan = new ArrayList<>();
+        for (Example e : LocalSpark.examples(16, 17)) {
+            float[] x = e.features().clone();
+            x[0] = Float.NaN;
+            nan.add(new Example(x, e.label()));
+        }
+        SparkTrainer trainer = new SparkTrainer(LocalSpark::mlp, PLAIN, 4);
+        float[] before = LocalSpark.flat(trainer.model());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer.fit(rdd(nan, 2), 4, 1));
+        assertEquals("SparkTrainer: the loss of epoch 1 step 1 is NaN; the parameters are those before that step",
+                e.getMessage());
+        assertArrayEquals(before, LocalSpark.flat(trainer.model()));
+    }
 }
