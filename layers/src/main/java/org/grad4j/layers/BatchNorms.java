@@ -98,12 +98,13 @@ public final class BatchNorms {
     public static void setRunningStatistics(Module model, Map<String, PooledMoments> moments) {
         Objects.requireNonNull(model, "setRunningStatistics: model is null");
         Objects.requireNonNull(moments, "setRunningStatistics: moments is null");
-        Map<String, BatchNorm> byName = new LinkedHashMap<>();
-        names(model).forEach((m, name) -> {
+        Map<Module, String> names = names(model);
+        Map<String, BatchNorm> byName = new LinkedHashMap<>(); // in modules() order: names is an identity map
+        for (Module m : model.modules()) {
             if (recalibrated(m)) {
-                byName.put(name, (BatchNorm) m);
+                byName.put(names.get(m), (BatchNorm) m);
             }
-        });
+        }
         List<BatchNorm> layers = new ArrayList<>();
         List<PooledMoments> values = new ArrayList<>();
         for (Map.Entry<String, PooledMoments> e : moments.entrySet()) {
@@ -114,7 +115,7 @@ public final class BatchNorms {
                         + byName.keySet());
             }
             if (e.getValue().channels() != bn.numFeatures() || e.getValue().count() < 2) {
-                throw new IllegalArgumentException("setRunningStatistics: " + label(bn, names(model)) + " got moments of "
+                throw new IllegalArgumentException("setRunningStatistics: " + label(bn, names) + " got moments of "
                         + e.getValue().channels() + " channels over " + e.getValue().count()
                         + " values each, expected " + bn.numFeatures() + " channels over at least 2 values");
             }

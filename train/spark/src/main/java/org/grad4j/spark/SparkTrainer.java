@@ -35,8 +35,9 @@ import org.grad4j.train.Optimizer;
  * </pre>
  *
  * <pre>{@code
- * JavaRDD<Example> data = sc.parallelize(examples, 2);
- * SparkTrainer trainer = new SparkTrainer(BnLeNet::create, params -> new SGD(params, 0.1), 1, 28, 28);
+ * JavaRDD<Example> data = sc.parallelize(examples, 2);   // small data; large data: read on the executors
+ * SparkTrainer trainer = new SparkTrainer(() -> BnLeNet.model(28, BnLeNet.Norm.library),
+ *         params -> new SGD(params, 0.1), 1, 28, 28);
  * List<EpochMetrics> history = trainer.fit(data, 128, 10);
  * Module trained = trainer.model();
  * }</pre>
