@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -357,35 +358,34 @@ abstract class TrainingCommand implements Callable<Integer> {
 
     /**
      * Refuses a batch size the model cannot train on, and says whether the last training batch
-     * must be dropped because it is too small (a batch of one for BatchNorm1d), saying so once.
+     * must be dropped because the model cannot train on it (a batch of one for BatchNorm1d),
+     * saying so once.
      */
     private boolean requireTrainableBatches(Module net, int trainCount) {
-        Module needy = needingMoreThan(net, batchSize);
-        if (needy != null) {
-            throw usage("--batch-size " + batchSize + ": "
-                    + needy + " needs at least " + needy.minTrainingBatchSize() + " images per training batch;"
-                    + " use a larger --batch-size" + smallBatchAlternative());
+        String problem = trainingBatchProblem(net, batchSize);
+        if (problem != null) {
+            throw usage("--batch-size " + batchSize + ": " + problem + "; use a larger --batch-size"
+                    + smallBatchAlternative());
         }
         int last = trainCount % batchSize;
-        needy = last == 0 ? null : needingMoreThan(net, last);
-        if (needy == null) {
+        problem = last == 0 ? null : trainingBatchProblem(net, last);
+        if (problem == null) {
             return false;
         }
         if (trainCount < batchSize) {
-            throw usage("--train-limit " + trainCount + ": "
-                    + needy + " needs at least " + needy.minTrainingBatchSize() + " images per training batch");
+            throw usage("--train-limit " + trainCount + ": " + problem);
         }
         stdout.println("dropping the last training batch of each epoch: it would hold " + last + " of " + trainCount
-                + " images, and " + needy + " needs at least " + needy.minTrainingBatchSize()
-                + " (another --batch-size or --train-limit keeps every image)");
+                + " images, and " + problem + " (another --batch-size or --train-limit keeps every image)");
         return true;
     }
 
-    /** The first module that cannot train on {@code batch} images, or null. */
-    private static Module needingMoreThan(Module net, int batch) {
+    /** The first module that cannot train on {@code batch} images, followed by why, or null. */
+    private static String trainingBatchProblem(Module net, int batch) {
         for (Module m : net.modules()) {
-            if (m.minTrainingBatchSize() > batch) {
-                return m;
+            Optional<String> problem = m.trainingBatchProblem(batch);
+            if (problem.isPresent()) {
+                return m + " " + problem.get();
             }
         }
         return null;

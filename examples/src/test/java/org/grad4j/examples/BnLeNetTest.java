@@ -259,7 +259,7 @@ class BnLeNetTest {
     void aBatchSizeOfOneWithBatchNormIsRefusedBeforeLoading(@TempDir Path dir) {
         Run r = runWithoutData(dir, "--batch-size", "1");
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().startsWith("bnlenet: --batch-size 1: " + BN1D + " needs at least 2 images per training "
+        assertTrue(r.err().startsWith("bnlenet: --batch-size 1: " + BN1D + " needs at least 2 examples per training "
                 + "batch; use a larger --batch-size (or --bn scratch or --bn none)\n"), r.err());
     }
 
@@ -267,7 +267,7 @@ class BnLeNetTest {
     void aTrainLimitOfOneWithBatchNormIsRefusedBeforeLoading(@TempDir Path dir) {
         Run r = runWithoutData(dir, "--train-limit", "1");
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().startsWith("bnlenet: --train-limit 1: " + BN1D + " needs at least 2 images per "
+        assertTrue(r.err().startsWith("bnlenet: --train-limit 1: " + BN1D + " needs at least 2 examples per "
                 + "training batch\n"), r.err());
     }
 
@@ -307,7 +307,8 @@ class BnLeNetTest {
         Run r = run("--epochs", "2", "--train-limit", "257", "--lr", "0.3", "--recalibrate");
         assertEquals(0, r.code(), r.err());
         String note = "dropping the last training batch of each epoch: it would hold 1 of 257 images, and " + BN1D
-                + " needs at least 2 (another --batch-size or --train-limit keeps every image)";
+                + " needs at least 2 examples per training batch (another --batch-size or --train-limit keeps every "
+                + "image)";
         assertEquals(1, r.out().split(java.util.regex.Pattern.quote(note), -1).length - 1, r.out());
         assertTrue(r.out().contains("epoch 2  loss"), r.out());
         // Recalibration normalises with batch statistics too: it drops the same batch.

@@ -2,6 +2,7 @@ package org.grad4j.layers;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.grad4j.core.Functional;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
@@ -194,10 +195,18 @@ public abstract class BatchNorm extends Module {
         return virtualBatchSize;
     }
 
-    /** The virtual batch size with ghost batch norm (a smaller training batch cannot be cut), else 1. */
+    /**
+     * With ghost batch norm, a training batch must be cut into whole chunks of the virtual batch
+     * size: smaller or not a multiple of it is a problem. A frozen layer takes any batch (it
+     * normalises with its running statistics).
+     */
     @Override
-    public int minTrainingBatchSize() {
-        return frozen ? 1 : Math.max(1, virtualBatchSize);
+    public Optional<String> trainingBatchProblem(int batchSize) {
+        if (frozen || virtualBatchSize == 0 || batchSize % virtualBatchSize == 0) {
+            return Optional.empty();
+        }
+        return Optional.of((batchSize < virtualBatchSize ? "needs at least " : "needs a multiple of ")
+                + virtualBatchSize + " examples per training batch (its virtual batch size)");
     }
 
     /**

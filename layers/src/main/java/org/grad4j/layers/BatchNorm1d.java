@@ -1,5 +1,7 @@
 package org.grad4j.layers;
 
+import java.util.Optional;
+
 /**
  * Batch normalisation over {@code [N, C]} or {@code [N, C, L]}, PyTorch's {@code nn.BatchNorm1d}:
  * statistics per channel C over N (and L). Semantics, parameters and buffers: {@link BatchNorm}.
@@ -44,15 +46,25 @@ public final class BatchNorm1d extends BatchNorm {
     }
 
     /**
-     * 2: on its usual input {@code [N, C]} a batch of one has one value per channel. (An
-     * {@code [N, C, L]} input with {@code L > 1} would train on one example; the layer cannot
-     * know in advance which it will get, and answers for the common case.) 1 when
-     * {@linkplain #setFrozen frozen}: it then normalises with its running statistics. With ghost
-     * batch norm, the virtual batch size if larger.
+     * On its usual input {@code [N, C]} a batch (or a ghost chunk) of one has one value per
+     * channel, which training cannot normalise: at least 2 examples, and a virtual batch size
+     * other than 1. (An {@code [N, C, L]} input with {@code L > 1} would train on one example; the
+     * layer cannot know in advance which it will get, and answers for the common case.) None when
+     * {@linkplain #setFrozen frozen}: it then normalises with its running statistics.
      */
     @Override
-    public int minTrainingBatchSize() {
-        return isFrozen() ? 1 : Math.max(2, super.minTrainingBatchSize());
+    public Optional<String> trainingBatchProblem(int batchSize) {
+        if (isFrozen()) {
+            return Optional.empty();
+        }
+        if (batchSize < 2) {
+            return Optional.of("needs at least 2 examples per training batch");
+        }
+        if (virtualBatchSize() == 1) {
+            return Optional.of("cannot train with a virtual batch size of 1 (one value per channel), "
+                    + "expected at least 2");
+        }
+        return super.trainingBatchProblem(batchSize);
     }
 
     @Override

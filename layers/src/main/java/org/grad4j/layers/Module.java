@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
@@ -163,15 +164,20 @@ public abstract class Module {
     public abstract Tensor forward(Tensor x);
 
     /**
-     * The smallest batch this module by itself (not counting its children) can train on: 1 here.
-     * {@link BatchNorm1d} answers 2, since a batch of one gives it one value per channel, which
-     * training cannot normalise. A trainer asks every module before the first epoch, so that a
-     * batch too small is refused before any work rather than at the end of an epoch.
+     * Why this module by itself (not counting its children) cannot train on a batch of
+     * {@code batchSize} examples, or empty if it can: nothing here. {@link BatchNorm1d} needs at
+     * least 2 (a batch of one gives it one value per channel), a ghost batch norm
+     * ({@link BatchNorm#setVirtualBatchSize}) a multiple of its virtual batch size; a frozen batch
+     * norm takes any batch. A trainer asks every module about every batch size its loader will
+     * produce, so that a batch the model cannot train on is refused before any work rather than
+     * when it arrives, after most of an epoch.
      *
-     * @return at least 1
+     * @param batchSize the number of examples in a training batch, at least 1
+     * @return the problem as a phrase that follows the module's name in a message, e.g.
+     *     {@code "needs at least 2 examples per training batch"}, or empty
      */
-    public int minTrainingBatchSize() {
-        return 1;
+    public Optional<String> trainingBatchProblem(int batchSize) {
+        return Optional.empty();
     }
 
     // ---------------------------------------------------------------- walking

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
@@ -75,20 +76,23 @@ class BatchNormTest {
     }
 
     @Test
-    void onlyBatchNorm1dNeedsTwoImagesPerTrainingBatch() {
-        assertEquals(2, new BatchNorm1d(120).minTrainingBatchSize());
+    void onlyBatchNorm1dNeedsTwoExamplesPerTrainingBatch() {
+        assertEquals(Optional.of("needs at least 2 examples per training batch"),
+                new BatchNorm1d(120).trainingBatchProblem(1));
+        assertEquals(Optional.empty(), new BatchNorm1d(120).trainingBatchProblem(2));
         BatchNorm1d frozen = new BatchNorm1d(120);
         frozen.setFrozen(true);
-        assertEquals(1, frozen.minTrainingBatchSize());
+        assertEquals(Optional.empty(), frozen.trainingBatchProblem(1));
         assertArrayEquals(new int[] {1, 120}, frozen.forward(Tensor.ones(1, 120)).shape().dims(),
                 "a frozen layer trains on one value per channel (it uses its running statistics)");
-        assertEquals(1, new BatchNorm2d(6).minTrainingBatchSize());
+        assertEquals(Optional.empty(), new BatchNorm2d(6).trainingBatchProblem(1));
         ScratchBatchNorm scratch = new ScratchBatchNorm(120, 2);
-        assertEquals(1, scratch.minTrainingBatchSize());
+        assertEquals(Optional.empty(), scratch.trainingBatchProblem(1));
         assertArrayEquals(new int[] {1, 120}, scratch.forward(Tensor.ones(1, 120)).shape().dims(),
                 "the chapter's layer trains on one value per channel (its variance is 0)");
-        assertEquals(1, new Linear(3, 2).minTrainingBatchSize());
-        assertEquals(1, new Sequential(new BatchNorm1d(3)).minTrainingBatchSize(), "a module answers for itself");
+        assertEquals(Optional.empty(), new Linear(3, 2).trainingBatchProblem(1));
+        assertEquals(Optional.empty(), new Sequential(new BatchNorm1d(3)).trainingBatchProblem(1),
+                "a module answers for itself");
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.grad4j.core.GradCheck;
 import org.grad4j.core.Tape;
@@ -92,16 +93,23 @@ class GhostBatchNormTest {
     }
 
     @Test
-    void optionShowsInToStringAndTheMinimumBatch() {
+    void optionShowsInToStringAndTheTrainingBatchProblems() {
         BatchNorm2d bn = new BatchNorm2d(3);
-        assertEquals(1, bn.minTrainingBatchSize());
+        assertEquals(Optional.empty(), bn.trainingBatchProblem(7));
         assertEquals(bn, bn.setVirtualBatchSize(16));
         assertEquals(16, bn.virtualBatchSize());
-        assertEquals(16, bn.minTrainingBatchSize());
+        assertEquals(Optional.empty(), bn.trainingBatchProblem(48));
+        assertEquals(Optional.of("needs at least 16 examples per training batch (its virtual batch size)"),
+                bn.trainingBatchProblem(8));
+        assertEquals(Optional.of("needs a multiple of 16 examples per training batch (its virtual batch size)"),
+                bn.trainingBatchProblem(40));
         assertEquals("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, "
                 + "virtual_batch_size=16)", bn.toString());
-        assertEquals(16, new BatchNorm1d(3).setVirtualBatchSize(16).minTrainingBatchSize());
-        assertEquals(2, new BatchNorm1d(3).setVirtualBatchSize(1).minTrainingBatchSize());
+        assertEquals(Optional.of("needs a multiple of 16 examples per training batch (its virtual batch size)"),
+                new BatchNorm1d(3).setVirtualBatchSize(16).trainingBatchProblem(20));
+        assertEquals(Optional.of("cannot train with a virtual batch size of 1 (one value per channel), expected at "
+                + "least 2"), new BatchNorm1d(3).setVirtualBatchSize(1).trainingBatchProblem(4));
+        assertEquals(Optional.empty(), bn.setFrozen(true).trainingBatchProblem(5), "frozen: running statistics");
         assertEquals("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)",
                 bn.setVirtualBatchSize(0).toString());
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
@@ -177,8 +178,8 @@ public final class Trainer {
      * @throws TrainingDivergedException if a loss is NaN or infinite
      * @throws IllegalArgumentException if {@code epochs} is not positive, or the schedule does not
      *     cover the run (a one-cycle shorter than it), before the first step; or, before any work,
-     *     if {@code train} has no batch or a batch smaller than some module can train on
-     *     ({@link Module#minTrainingBatchSize()}), or if the history restored from a checkpoint
+     *     if {@code train} has no batch or a batch (a full one or the last) that some module
+     *     cannot train on ({@link Module#trainingBatchProblem}), or if the history restored from a checkpoint
      *     reports another metric than this Trainer's
      * @throws java.io.UncheckedIOException naming the file if the checkpoint cannot be written: before
      *     the first step when the path is wrong (a missing directory, a directory, a device), else
@@ -237,7 +238,10 @@ public final class Trainer {
         return all;
     }
 
-    /** Refuses, before any work, a loader with no batch or with one that some module cannot train on. */
+    /**
+     * Refuses, before any work, a loader with no batch or with one that some module cannot train
+     * on: the loader produces at most two batch sizes, the full one and the last.
+     */
     private void requireTrainableBatches(DataLoader train) {
         int n = train.dataset().size();
         int size = train.batchSize();
@@ -246,17 +250,26 @@ public final class Trainer {
             throw new IllegalArgumentException("Trainer: the training loader has no batch: " + n
                     + " samples, batch size " + size + ", the last partial batch dropped");
         }
-        int last = n - (batches - 1) * size;
+        int last = Math.min(size, n - (batches - 1) * size); // drop-last leaves only full batches
+        boolean fullBatches = last == size || batches > 1;
         for (Module m : net.modules()) {
-            int needed = m.minTrainingBatchSize();
-            if (size < needed) {
-                throw new IllegalArgumentException("Trainer: batch size " + size + ", but " + m + " needs at least "
-                        + needed + " images per training batch");
+            Optional<String> problem = m.trainingBatchProblem(size);
+            if (fullBatches && problem.isPresent()) {
+                throw new IllegalArgumentException("Trainer: batch size " + size + ", but " + m + " " + problem.get());
             }
-            if (last < needed) {
-                throw new IllegalArgumentException("Trainer: the last training batch of each epoch holds " + last
-                        + " of " + n + " images (batch size " + size + "), but " + m + " needs at least " + needed
-                        + " images per training batch; drop it with DataLoader.withDropLast(true) or choose another batch size");
+        }
+        if (last == size) {
+            return;
+        }
+        for (Module m : net.modules()) {
+            Optional<String> problem = m.trainingBatchProblem(last);
+            if (problem.isPresent()) {
+                throw new IllegalArgumentException(fullBatches
+                        ? "Trainer: the last training batch of each epoch holds " + last + " of " + n
+                                + " examples (batch size " + size + "), but " + m + " " + problem.get()
+                                + "; drop it with DataLoader.withDropLast(true) or choose another batch size"
+                        : "Trainer: the only training batch holds all " + n + " examples (batch size " + size
+                                + "), but " + m + " " + problem.get());
             }
         }
     }

@@ -2,12 +2,15 @@ package org.grad4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -169,9 +172,14 @@ class TrainerTest {
 
     private static final String BN = "BatchNorm1d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)";
 
-    /** The message of {@code fit}, which must fail before any listener hears of training or any batch runs. */
+    /**
+     * The message of {@code fit}, which must fail before any listener hears of training or any
+     * batch runs: no parameter or buffer changes.
+     */
     private static String refusal(Sequential net, DataLoader train) {
         List<String> events = new ArrayList<>();
+        Map<String, float[]> before = new LinkedHashMap<>();
+        net.stateDict().forEach((k, v) -> before.put(k, v.toArray()));
         Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).addListener(new TrainingListener() {
             @Override
             public void onTrainingStart(int firstEpoch, int lastEpoch, int batchesPerEpoch) {
@@ -180,21 +188,21 @@ class TrainerTest {
         });
         String message = assertThrows(IllegalArgumentException.class, () -> t.fit(train, null, 1)).getMessage();
         assertEquals(List.of(), events);
-        assertEquals(0, ((BatchNorm1d) net.modules().get(3)).numBatchesTracked());
+        net.stateDict().forEach((k, v) -> assertArrayEquals(before.get(k), v.toArray(), k));
         return message;
     }
 
     @Test
     void aBatchSizeOfOneIsRefusedBeforeTrainingNamingTheLayer() {
-        assertEquals("Trainer: batch size 1, but " + BN + " needs at least 2 images per training batch",
+        assertEquals("Trainer: batch size 1, but " + BN + " needs at least 2 examples per training batch",
                 refusal(netWithBatchNorm1d(), new DataLoader(TRAIN, 1)));
     }
 
     @Test
     void aLastBatchOfOneIsRefusedBeforeTheEpochAndDropLastTrains() {
         ImageDataset train = TRAIN.slice(0, 33);
-        assertEquals("Trainer: the last training batch of each epoch holds 1 of 33 images (batch size 32), but "
-                + BN + " needs at least 2 images per training batch; drop it with DataLoader.withDropLast(true) or "
+        assertEquals("Trainer: the last training batch of each epoch holds 1 of 33 examples (batch size 32), but "
+                + BN + " needs at least 2 examples per training batch; drop it with DataLoader.withDropLast(true) or "
                 + "choose another batch size", refusal(netWithBatchNorm1d(), new DataLoader(train, 32)));
         Sequential net = netWithBatchNorm1d();
         new Trainer(net, new SGD(net.parameters(), 0.1)).fit(new DataLoader(train, 32).withDropLast(true), null, 1);
@@ -203,6 +211,51 @@ class TrainerTest {
         Sequential conv = Synthetic.net(345);
         new Trainer(conv, new SGD(conv.parameters(), 0.1)).fit(new DataLoader(train, 32), null, 1);
         assertEquals(2, ((BatchNorm2d) conv.modules().get(2)).numBatchesTracked());
+    }
+
+    /** Synthetic.net with its BatchNorm2d a ghost batch norm over chunks of 4. */
+    private static Sequential ghostNet() {
+        Sequential net = Synthetic.net(345);
+        ((BatchNorm2d) net.modules().get(2)).setVirtualBatchSize(4);
+        return net;
+    }
+
+    private static final String GHOST = "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, "
+            + "track_running_stats=True, virtual_batch_size=4)";
+
+    @Test
+    void aGhostLastBatchNotAMultipleOfTheVirtualBatchSizeIsRefusedBeforeTheEpoch() {
+        ImageDataset train = TRAIN.slice(0, 70);
+        assertEquals("Trainer: the last training batch of each epoch holds 6 of 70 examples (batch size 32), but "
+                + GHOST + " needs a multiple of 4 examples per training batch (its virtual batch size); drop it with "
+                + "DataLoader.withDropLast(true) or choose another batch size",
+                refusal(ghostNet(), new DataLoader(train, 32)));
+        Sequential net = ghostNet();
+        new Trainer(net, new SGD(net.parameters(), 0.1)).fit(new DataLoader(train, 32).withDropLast(true), null, 1);
+        assertEquals(2 * 8, ((BatchNorm2d) net.modules().get(2)).numBatchesTracked(), "2 batches of 8 chunks");
+    }
+
+    @Test
+    void aGhostBatchSmallerThanTheVirtualBatchSizeIsRefused() {
+        assertEquals("Trainer: batch size 2, but " + GHOST + " needs at least 4 examples per training batch (its "
+                + "virtual batch size)", refusal(ghostNet(), new DataLoader(TRAIN, 2)));
+        assertEquals("Trainer: the only training batch holds all 3 examples (batch size 32), but " + GHOST
+                + " needs at least 4 examples per training batch (its virtual batch size)",
+                refusal(ghostNet(), new DataLoader(TRAIN.slice(0, 3), 32)));
+    }
+
+    @Test
+    void frozenBatchNormsTrainOnAnyBatch() {
+        Sequential net = ghostNet();
+        ((BatchNorm2d) net.modules().get(2)).setFrozen(true);
+        Sequential bn1d = netWithBatchNorm1d();
+        ((BatchNorm1d) bn1d.modules().get(3)).setFrozen(true);
+        float[] weight = bn1d.modules().get(2).parameters().get(0).toArray();
+        new Trainer(net, new SGD(net.parameters(), 0.1)).fit(new DataLoader(TRAIN.slice(0, 7), 3), null, 1);
+        new Trainer(bn1d, new SGD(bn1d.parameters(), 0.1)).fit(new DataLoader(TRAIN.slice(0, 7), 1), null, 1);
+        assertEquals(0, ((BatchNorm2d) net.modules().get(2)).numBatchesTracked());
+        assertFalse(Arrays.equals(weight, bn1d.modules().get(2).parameters().get(0).toArray()),
+                "the batches of one trained the layers around the frozen one");
     }
 
     @Test

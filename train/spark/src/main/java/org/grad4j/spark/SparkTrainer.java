@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -140,8 +141,8 @@ public final class SparkTrainer {
      * @return each epoch's mean training loss and accuracy (over the examples used), examples per
      *     second and seconds (test accuracy and GC time NaN)
      * @throws IllegalArgumentException before any step if {@code batchPerPartition} or
-     *     {@code epochs} is below 1 or below what a module can train on
-     *     ({@link Module#minTrainingBatchSize()}), the model's output for one example is not
+     *     {@code epochs} is below 1 or a module cannot train on {@code batchPerPartition} examples
+     *     ({@link Module#trainingBatchProblem}), the model's output for one example is not
      *     {@code [1, classes]}, a partition holds fewer than {@code batchPerPartition}
      *     examples, an example has another length than the input shape or a label outside the
      *     model's outputs, or the factory gives a replica other parameter shapes than the driver's
@@ -157,13 +158,12 @@ public final class SparkTrainer {
         if (epochs < 1) {
             throw new IllegalArgumentException("SparkTrainer: invalid number of epochs " + epochs + " (expected >= 1)");
         }
-        int needed = 1;
         for (Module m : model.modules()) {
-            needed = Math.max(needed, m.minTrainingBatchSize());
-        }
-        if (batchPerPartition < needed) {
-            throw new IllegalArgumentException("SparkTrainer: batch per partition " + batchPerPartition + ", but "
-                    + model.typeName() + " needs at least " + needed + " examples per training batch on each replica");
+            Optional<String> problem = m.trainingBatchProblem(batchPerPartition);
+            if (problem.isPresent()) {
+                throw new IllegalArgumentException("SparkTrainer: batch per partition " + batchPerPartition + ", but "
+                        + m + " " + problem.get() + " on each replica");
+            }
         }
         boolean persisted = data.getStorageLevel().equals(StorageLevel.NONE());
         if (persisted) {

@@ -292,8 +292,8 @@ class SparkTrainerTest {
     @Test
     void aBatchTooSmallForAModuleIsRefusedBeforeTraining() {
         assertRefused(new SparkTrainer(SparkTrainerTest::bnMlp, PLAIN, 4), rdd(LocalSpark.examples(8, 15), 2), 1,
-                "SparkTrainer: batch per partition 1, but Sequential needs at least 2 examples per training batch "
-                        + "on each replica");
+                "SparkTrainer: batch per partition 1, but BatchNorm1d(8, eps=1e-05, momentum=0.1, affine=True, "
+                        + "track_running_stats=True) needs at least 2 examples per training batch on each replica");
     }
 
     @Test
