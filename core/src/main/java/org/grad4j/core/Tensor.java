@@ -228,6 +228,20 @@ public final class Tensor {
     }
 
     /**
+     * The row-major position of the first NaN or infinite value, or -1 if every value is finite: a
+     * check of inputs and loaded state that reads the values without copying them. Use
+     * {@link Shape#strides()} to turn the position into coordinates.
+     */
+    public int indexOfNonFinite() {
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * How often the values were changed in place; shared with views. Autograd compares it with
      * the value it saw when an op was recorded.
      */

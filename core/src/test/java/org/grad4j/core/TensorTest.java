@@ -26,6 +26,15 @@ class TensorTest {
     }
 
     @Test
+    void indexOfNonFiniteFindsTheFirstNaNOrInfinity() {
+        assertEquals(-1, Tensor.of(new float[] {0, -1, Float.MAX_VALUE, Float.MIN_VALUE}).indexOfNonFinite());
+        assertEquals(-1, Tensor.zeros(0).indexOfNonFinite());
+        assertEquals(1, Tensor.of(new float[] {1, Float.NaN, Float.POSITIVE_INFINITY}).indexOfNonFinite());
+        assertEquals(2, Tensor.of(new float[] {1, 2, Float.NEGATIVE_INFINITY, Float.NaN}, 2, 2).indexOfNonFinite());
+        assertEquals(0, Tensor.scalar(Float.POSITIVE_INFINITY).indexOfNonFinite());
+    }
+
+    @Test
     void ofCopiesAndWrapShares() {
         float[] v = {1, 2, 3, 4};
         Tensor copy = Tensor.of(v, 2, 2);

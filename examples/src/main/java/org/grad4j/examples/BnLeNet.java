@@ -1,6 +1,7 @@
 package org.grad4j.examples;
 
 import java.io.PrintStream;
+import java.util.Map;
 import org.grad4j.layers.BatchNorm;
 import org.grad4j.layers.BatchNorm1d;
 import org.grad4j.layers.BatchNorm2d;
@@ -111,6 +112,11 @@ public final class BnLeNet extends TrainingCommand {
         if (size < 16) {
             throw usage("--resize must be at least 16 for BN-LeNet, got " + size);
         }
+    }
+
+    @Override
+    Map<String, String> modelOptions() {
+        return Map.of("bn", bn.name());
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -135,6 +136,14 @@ abstract class TrainingCommand implements Callable<Integer> {
     void afterTraining(Sequential net) {
     }
 
+    /**
+     * The subclass's options that change what training computes, for the run configuration that
+     * checkpoints record and a resume compares (see {@link Trainer#withConfig}); none here.
+     */
+    Map<String, String> modelOptions() {
+        return Map.of();
+    }
+
     /** How else a small training batch gets past the module that refused it, if the command has a way; "" here. */
     String smallBatchAlternative() {
         return "";
@@ -194,7 +203,9 @@ abstract class TrainingCommand implements Callable<Integer> {
         stdout.println(net.summary(1, 1, size, size));
 
         SGD sgd = new SGD(net.parameters(), lr);
-        Trainer trainer = new Trainer(net, sgd).withSeed(seed)
+        Trainer trainer = new Trainer(net, sgd).withSeed(seed).withConfig("model", name())
+                .withConfig("resize", Integer.toString(size))
+                .withConfig("train_limit", trainLimit == null ? "none" : trainLimit.toString())
                 .addListener(new ConsoleReporter(stdout, stdout == System.out && ConsoleReporter.isTerminal()));
         MetricsFile metricsFile = metrics == null ? null : new MetricsFile(metrics);
         if (metricsFile != null) {
@@ -203,6 +214,7 @@ abstract class TrainingCommand implements Callable<Integer> {
         if (out != null) {
             trainer.addListener(new TrainingPlot(out, name())).withCheckpoint(out.resolve(CHECKPOINT));
         }
+        modelOptions().forEach(trainer::withConfig);
         if (resume != null) {
             Checkpoint c = Checkpoint.read(resume);
             trainer.resumeFrom(c);

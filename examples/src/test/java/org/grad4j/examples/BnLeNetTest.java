@@ -363,6 +363,16 @@ class BnLeNetTest {
             assertEquals(List.of("bnlenet.png", "bnlenet.svg", "checkpoint.safetensors"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary left");
         }
+
+        Run other = run("--epochs", "4", "--train-limit", "1000", "--batch-size", "64", "--lr", "0.5", "--bn", "scratch",
+                "--resume", outDir.resolve("checkpoint.safetensors").toString());
+        assertEquals(2, other.code(), other.err());
+        assertTrue(other.err().startsWith("bnlenet: resume: checkpoint checkpoint.safetensors was written with "
+                + "lr=0.3, this run has lr=0.5; "), other.err());
+        assertTrue(other.err().contains("with train_examples=2000, this run has train_examples=1000; ")
+                && other.err().contains("with bn=library, this run has bn=scratch; ")
+                && other.err().contains("with train_limit=2000, this run has train_limit=1000; "), other.err());
+        assertTrue(!other.out().contains("epoch 4"), "nothing trained: " + other.out());
     }
 
     @Test

@@ -11,6 +11,11 @@ package org.grad4j.train;
  * // 3 epochs of linear warm-up from 0.1 * base, then cosine annealing to 0.001 over 7 epochs
  * LearningRateSchedule s = LearningRateSchedule.linear(0.1, 1, 3).then(3, LearningRateSchedule.cosine(7, 0.001));
  * }</pre>
+ *
+ * <p>The built-in schedules describe themselves in {@code toString} ({@code constant},
+ * {@code StepLR(step_size=30, gamma=0.1)}, ...), which checkpoints record and a resumed run
+ * compares; a schedule of your own is recorded as {@code custom} unless it declares a
+ * {@code toString}.
  */
 @FunctionalInterface
 public interface LearningRateSchedule {
@@ -27,12 +32,14 @@ public interface LearningRateSchedule {
         if (milestone < 1) {
             throw new IllegalArgumentException("schedule: invalid milestone " + milestone + " (expected >= 1)");
         }
-        return (epoch, base) -> epoch < milestone ? at(epoch, base) : next.at(epoch - milestone, base);
+        return named("SequentialLR(" + Trainer.describe(this, "custom") + ", milestone=" + milestone + ", "
+                + Trainer.describe(next, "custom") + ")",
+                (epoch, base) -> epoch < milestone ? at(epoch, base) : next.at(epoch - milestone, base));
     }
 
     /** The base rate at every epoch. */
     static LearningRateSchedule constant() {
-        return (epoch, base) -> base;
+        return named("constant", (epoch, base) -> base);
     }
 
     /**
@@ -47,7 +54,8 @@ public interface LearningRateSchedule {
         if (!(gamma > 0 && gamma <= 1)) {
             throw new IllegalArgumentException("step schedule: invalid gamma " + gamma + " (expected 0 < gamma <= 1)");
         }
-        return (epoch, base) -> base * Math.pow(gamma, Math.floorDiv(epoch, stepSize));
+        return named("StepLR(step_size=" + stepSize + ", gamma=" + gamma + ")",
+                (epoch, base) -> base * Math.pow(gamma, Math.floorDiv(epoch, stepSize)));
     }
 
     /**
@@ -66,8 +74,24 @@ public interface LearningRateSchedule {
             throw new IllegalArgumentException("cosine schedule: invalid minimum learning rate " + minLr
                     + " (expected >= 0)");
         }
-        return (epoch, base) -> epoch >= totalEpochs ? minLr
-                : minLr + (base - minLr) * (1 + Math.cos(Math.PI * epoch / totalEpochs)) / 2;
+        return named("CosineAnnealingLR(T_max=" + totalEpochs + ", eta_min=" + minLr + ")",
+                (epoch, base) -> epoch >= totalEpochs ? minLr
+                        : minLr + (base - minLr) * (1 + Math.cos(Math.PI * epoch / totalEpochs)) / 2);
+    }
+
+    /** {@code f} with {@code description} as its {@code toString}. */
+    private static LearningRateSchedule named(String description, LearningRateSchedule f) {
+        return new LearningRateSchedule() {
+            @Override
+            public double at(int epoch, double baseLr) {
+                return f.at(epoch, baseLr);
+            }
+
+            @Override
+            public String toString() {
+                return description;
+            }
+        };
     }
 
     /**
@@ -92,8 +116,9 @@ public interface LearningRateSchedule {
             throw new IllegalArgumentException("linear schedule: invalid total iterations " + totalIters
                     + " (expected >= 1)");
         }
-        return (epoch, base) -> base * (startFactor
-                + (endFactor - startFactor) * Math.min(epoch, totalIters) / totalIters);
+        return named("LinearLR(start_factor=" + startFactor + ", end_factor=" + endFactor + ", total_iters="
+                + totalIters + ")", (epoch, base) -> base * (startFactor
+                + (endFactor - startFactor) * Math.min(epoch, totalIters) / totalIters));
     }
 
     /**
@@ -129,7 +154,8 @@ public interface LearningRateSchedule {
             throw new IllegalArgumentException("one-cycle schedule: pct start " + pctStart + " of " + totalSteps
                     + " steps leaves no room for both phases (expected 1 < pct start * total steps < total steps)");
         }
-        return (step, base) -> {
+        return named("OneCycleLR(total_steps=" + totalSteps + ", pct_start=" + pctStart + ", div_factor=" + divFactor
+                + ", final_div_factor=" + finalDivFactor + ")", (step, base) -> {
             if (step < 0 || step >= totalSteps) {
                 throw new IllegalArgumentException("one-cycle schedule: step " + step + " is outside the cycle of "
                         + totalSteps + " steps (expected 0 to " + (totalSteps - 1) + ")");
@@ -139,7 +165,7 @@ public interface LearningRateSchedule {
                 return anneal(initial, base, step / peak);
             }
             return anneal(base, initial / finalDivFactor, (step - peak) / (totalSteps - 1 - peak));
-        };
+        });
     }
 
     /** PyTorch's {@code OneCycleLR} defaults: {@code pctStart} 0.3, {@code divFactor} 25, {@code finalDivFactor} 1e4. */

@@ -48,7 +48,8 @@ public interface Loss {
         if (!(epsilon >= 0 && epsilon <= 1)) {
             throw new IllegalArgumentException("Trainer: invalid label smoothing " + epsilon + " (expected 0 to 1)");
         }
-        return (output, batch) -> Functional.crossEntropy(output, batch.labels(), Functional.Reduction.MEAN, epsilon);
+        return named("CrossEntropyLoss(label_smoothing=" + epsilon + ")",
+                (output, batch) -> Functional.crossEntropy(output, batch.labels(), Functional.Reduction.MEAN, epsilon));
     }
 
     /**
@@ -58,6 +59,22 @@ public interface Loss {
      * @return the loss
      */
     static Loss mse() {
-        return (output, batch) -> Functional.mseLoss(output, batch.targets(), Functional.Reduction.MEAN);
+        return named("MSELoss()", (output, batch) -> Functional.mseLoss(output, batch.targets(),
+                Functional.Reduction.MEAN));
+    }
+
+    /** {@code f} with {@code description} as its {@code toString}, which checkpoints record. */
+    private static Loss named(String description, Loss f) {
+        return new Loss() {
+            @Override
+            public Tensor apply(Tensor output, Batch batch) {
+                return f.apply(output, batch);
+            }
+
+            @Override
+            public String toString() {
+                return description;
+            }
+        };
     }
 }

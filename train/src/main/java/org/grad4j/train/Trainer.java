@@ -3,9 +3,14 @@ package org.grad4j.train;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import org.grad4j.core.Shape;
 import org.grad4j.core.Tape;
 import org.grad4j.core.Tensor;
 import org.grad4j.data.Batch;
@@ -32,12 +37,24 @@ import org.grad4j.layers.Module;
  * epoch, and every {@link Dropout} layer is given a generator derived from {@link #withSeed the
  * seed} and the epoch at the start of each epoch. So a run resumed from a {@link Checkpoint}
  * continues exactly as the uninterrupted run would have.
+ *
+ * <p>Every batch is checked before it is used: an image with a NaN or infinite value stops
+ * training (and evaluation) with a message naming the epoch, the step, the image and the element,
+ * and the model's weights and running statistics stay as they were before that batch. A loss that
+ * goes non-finite from finite inputs stops training too ({@link TrainingDivergedException}); the
+ * running statistics that batch's forward pass updated are put back, so the model in memory and
+ * the last checkpoint are the state after the last good step and the last finished epoch.
  */
 public final class Trainer {
+    /** The run-configuration keys the Trainer records itself, in the order they are written. */
+    private static final List<String> OWN_CONFIG = List.of("seed", "lr", "schedule", "clip_norm", "loss", "metric",
+            "optimizer", "batch_size", "train_examples", "train_batches");
     private final Module net;
     private final Optimizer optimizer;
     /** The base learning rate of each parameter group, which schedules start from. */
     private final double[] baseLrs;
+    /** The optimizer's hyper-parameters as they were at construction, before any schedule ran. */
+    private final String optimizerConfig;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private LearningRateSchedule schedule = LearningRateSchedule.constant();
     private boolean schedulePerStep;
@@ -47,6 +64,9 @@ public final class Trainer {
     private long seed;
     private Path checkpointFile;
     private List<EpochMetrics> history = new ArrayList<>();
+    private final Map<String, String> appConfig = new LinkedHashMap<>();
+    /** The checkpoint {@link #resumeFrom} restored, whose configuration the next fit checks. */
+    private Checkpoint resumed;
 
     /**
      * Trains {@code net} with {@code optimizer}; the optimizer's current learning rates (one per
@@ -56,6 +76,7 @@ public final class Trainer {
         this.net = net;
         this.optimizer = optimizer;
         this.baseLrs = optimizer.learningRates();
+        this.optimizerConfig = describe(optimizer, optimizer.getClass().getName());
     }
 
     /** Sets the learning rate per epoch (the schedule counts epochs from 0); returns {@code this}. */
@@ -142,6 +163,62 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Adds an entry to the run configuration that checkpoints record and {@link #resumeFrom}
+     * compares: the options of the application that change what training computes (a model
+     * variant, an input size, a data subset). The Trainer itself records {@code seed}, {@code lr}
+     * (the base rate, or the list of the groups' base rates), {@code schedule} (with
+     * {@code " per step"} for a {@link #withStepSchedule step schedule}), {@code clip_norm},
+     * {@code loss} ({@code custom} for a loss without a {@code toString}), {@code metric} (its
+     * name), {@code optimizer} (its {@code toString} at construction),
+     * {@code batch_size}, {@code train_examples} and {@code train_batches}. Returns {@code this}.
+     *
+     * @throws IllegalArgumentException if {@code key} is empty or one the Trainer records itself,
+     *     or was added before
+     * @throws NullPointerException if an argument is null
+     */
+    public Trainer withConfig(String key, String value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        if (key.isEmpty() || OWN_CONFIG.contains(key) || appConfig.containsKey(key)) {
+            throw new IllegalArgumentException("Trainer: configuration key '" + key + "' is "
+                    + (key.isEmpty() ? "empty" : appConfig.containsKey(key) ? "already set"
+                            : "recorded by the Trainer itself") + " (the Trainer records " + OWN_CONFIG + ")");
+        }
+        appConfig.put(key, value);
+        return this;
+    }
+
+    /** The configuration of a run on {@code train}: the Trainer's own keys, then the application's. */
+    private Map<String, String> runConfig(DataLoader train) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("seed", Long.toString(seed));
+        c.put("lr", baseLrs.length == 1 ? Double.toString(baseLrs[0]) : Arrays.toString(baseLrs));
+        c.put("schedule", describe(schedule, "custom") + (schedulePerStep ? " per step" : ""));
+        c.put("clip_norm", Double.isNaN(clipNorm) ? "none" : Double.toString(clipNorm));
+        c.put("loss", describe(loss, "custom"));
+        c.put("metric", metric.name());
+        c.put("optimizer", optimizerConfig);
+        c.put("batch_size", Integer.toString(train.batchSize()));
+        c.put("train_examples", Integer.toString(train.dataset().size()));
+        c.put("train_batches", Integer.toString(train.batchCount()));
+        c.putAll(appConfig);
+        return c;
+    }
+
+    /**
+     * {@code o.toString()} if its class declares one (the built-in schedules and SGD do), else
+     * {@code fallback}: Object's {@code toString} holds a hash code that differs from run to run.
+     * For the run configuration and {@link LearningRateSchedule#then}'s description.
+     */
+    static String describe(Object o, String fallback) {
+        try {
+            return o.getClass().getMethod("toString").getDeclaringClass() == Object.class ? fallback : o.toString();
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Adds a listener; returns {@code this}. */
     public Trainer addListener(TrainingListener listener) {
         listeners.add(listener);
@@ -149,23 +226,19 @@ public final class Trainer {
     }
 
     /**
-     * Continues from a checkpoint: loads the model and optimizer state and the metrics history,
-     * and the next {@link #fit} starts at the epoch after the checkpoint's. Returns {@code this}.
-     *
-     * @throws IllegalArgumentException if the checkpoint does not fit the model or the optimizer,
-     *     or was written with another seed
+     * Continues from a checkpoint: the next {@link #fit} first compares the checkpoint's recorded
+     * configuration with this run's (see {@link #withConfig}; the batch size and the training set
+     * are known only then) and names every difference in one message, then loads the model and
+     * optimizer state and the metrics history, and starts at the epoch after the checkpoint's; all
+     * before any training. A version 1 checkpoint records only the seed: the other settings are then
+     * not checked. Returns {@code this}.
      */
     public Trainer resumeFrom(Checkpoint checkpoint) {
-        if (checkpoint.seed() != seed) {
-            throw new IllegalArgumentException("resume: the checkpoint was written with seed " + checkpoint.seed()
-                    + ", this run uses seed " + seed + "; the run would not continue exactly");
-        }
-        checkpoint.restore(net, optimizer);
-        history = new ArrayList<>(checkpoint.history());
+        resumed = Objects.requireNonNull(checkpoint, "checkpoint");
         return this;
     }
 
-    /** The epochs finished so far, including those restored from a checkpoint. */
+    /** The epochs finished so far, including those restored from a checkpoint (by the fit after {@link #resumeFrom}). */
     public List<EpochMetrics> history() {
         return List.copyOf(history);
     }
@@ -179,8 +252,12 @@ public final class Trainer {
      * @throws IllegalArgumentException if {@code epochs} is not positive, or the schedule does not
      *     cover the run (a one-cycle shorter than it), before the first step; or, before any work,
      *     if {@code train} has no batch or a batch (a full one or the last) that some module
-     *     cannot train on ({@link Module#trainingBatchProblem}), or if the history restored from a checkpoint
-     *     reports another metric than this Trainer's
+     *     cannot train on ({@link Module#trainingBatchProblem}), or this run's configuration differs
+     *     from that of the checkpoint it resumes (naming every difference) or the checkpoint does not
+     *     fit the model or the optimizer, or the history restored from it reports another metric
+     *     than this Trainer's; or, before the batch is used, if an example of {@code train} or
+     *     {@code test} holds a NaN or infinite value (naming the epoch, the step, the example and the
+     *     element)
      * @throws java.io.UncheckedIOException naming the file if the checkpoint cannot be written: before
      *     the first step when the path is wrong (a missing directory, a directory, a device), else
      *     after the epoch whose checkpoint failed
@@ -190,6 +267,13 @@ public final class Trainer {
             throw new IllegalArgumentException("Trainer: invalid number of epochs " + epochs + " (expected >= 1)");
         }
         requireTrainableBatches(train);
+        Map<String, String> config = runConfig(train);
+        if (resumed != null) {
+            resumed.checkConfig(config);
+            resumed.restore(net, optimizer);
+            history = new ArrayList<>(resumed.history());
+            resumed = null;
+        }
         if (!history.isEmpty() && !history.get(history.size() - 1).metric().equals(metric.name())) {
             throw new IllegalArgumentException("resume: the checkpoint's history reports "
                     + history.get(history.size() - 1).metric() + ", this run reports " + metric.name()
@@ -221,7 +305,7 @@ public final class Trainer {
             history.add(m);
             if (checkpointFile != null) {
                 try {
-                    Checkpoint.save(checkpointFile, net, optimizer, seed, history);
+                    Checkpoint.save(checkpointFile, net, optimizer, config, history);
                 } catch (IOException e) {
                     throw OutputFiles.cannotWrite("checkpoint", checkpointFile, e);
                 }
@@ -285,11 +369,20 @@ public final class Trainer {
         int batches = train.batchCount();
         int step = 0;
         double lastFinite = Double.NaN;
+        List<Tensor> buffers = List.copyOf(net.namedBuffers().values());
+        Tensor[] saved = new Tensor[buffers.size()];
+        for (int i = 0; i < saved.length; i++) {
+            saved[i] = buffers.get(i).copy();
+        }
         try (DataLoader.Epoch it = train.epoch(epoch - 1)) {
             while (it.hasNext()) {
                 Batch batch = it.next();
                 step++;
+                checkFinite(batch, train, epoch, step);
                 long t0 = System.nanoTime();
+                for (int i = 0; i < saved.length; i++) {
+                    saved[i].copyFrom(buffers.get(i));
+                }
                 optimizer.zeroGrad();
                 Tensor output;
                 Tensor batchLoss;
@@ -304,6 +397,10 @@ public final class Trainer {
                     optimizer.setLearningRates(scheduled((epoch - 1) * batches + step - 1));
                 }
                 if (!Float.isFinite(l)) {
+                    // The forward pass updated the running statistics with this batch; the step is not taken.
+                    for (int i = 0; i < saved.length; i++) {
+                        buffers.get(i).copyFrom(saved[i]);
+                    }
                     throw new TrainingDivergedException(epoch, step, l, step - 1, lastFinite, optimizer.learningRate());
                 }
                 if (!Double.isNaN(clipNorm)) {
@@ -351,9 +448,12 @@ public final class Trainer {
         net.eval();
         double total = 0;
         long count = 0;
+        int step = 0;
         try (Tape.NoGrad off = Tape.noGrad(); DataLoader.Epoch it = data.epoch(0)) {
             while (it.hasNext()) {
                 Batch batch = it.next();
+                step++;
+                checkFinite(batch, data, 0, step);
                 Metric.Sum measured = metric.measure(net.forward(batch.features()), batch);
                 total += measured.total();
                 count += measured.count();
@@ -362,6 +462,29 @@ public final class Trainer {
             net.train(wasTraining);
         }
         return total / count;
+    }
+
+    /**
+     * Rejects batch {@code step} (from 1) of training epoch {@code epoch} (from 1; 0 for an
+     * evaluation) if it holds a NaN or infinite value, naming the example (in the batch and,
+     * through the loader's order, in the dataset) and the element; a single pass over the values.
+     */
+    private static void checkFinite(Batch batch, DataLoader loader, int epoch, int step) {
+        Tensor features = batch.features();
+        int bad = features.indexOfNonFinite();
+        if (bad < 0) {
+            return;
+        }
+        int perExample = features.size() / batch.size();
+        int example = bad / perExample;
+        int index = loader.order(Math.max(epoch - 1, 0))[(step - 1) * loader.batchSize() + example];
+        int[] dims = features.shape().dims();
+        Shape one = Shape.of(Arrays.copyOfRange(dims, 1, dims.length));
+        String what = "example " + example + " of the batch (dataset index " + index + ") holds "
+                + features.toArray()[bad] + Checkpoint.coordinates(one, bad % perExample);
+        throw new IllegalArgumentException(epoch == 0 ? "evaluation input: batch " + step + ": " + what
+                : "training input: epoch " + epoch + ", step " + step + ": " + what
+                        + "; nothing was trained on it (weights and running statistics are as before this step)");
     }
 
     /** Each group's learning rate at epoch or step {@code t}: the schedule applied to its base rate. */

@@ -1,8 +1,11 @@
 package org.grad4j.train;
 
 /**
- * Training produced a loss that is NaN or infinite. The parameters were not updated with it; the
- * metrics of the epochs that finished before are kept by the listeners that wrote them.
+ * Training produced a loss that is NaN or infinite from finite inputs (a non-finite input is
+ * reported before the forward pass, as an {@link IllegalArgumentException}). The parameters were
+ * not updated with it and the running statistics its forward pass changed were put back, so the
+ * model is as after the last good step; the metrics of the epochs that finished before are kept by
+ * the listeners that wrote them, and the last checkpoint is that of the last finished epoch.
  */
 public final class TrainingDivergedException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -32,6 +32,19 @@ class LearningRateScheduleTest {
     }
 
     @Test
+    void builtInSchedulesDescribeThemselvesForCheckpoints() {
+        assertEquals("constant", LearningRateSchedule.constant().toString());
+        assertEquals("StepLR(step_size=3, gamma=0.1)", LearningRateSchedule.step(3, 0.1).toString());
+        assertEquals("CosineAnnealingLR(T_max=10, eta_min=0.01)", LearningRateSchedule.cosine(10, 0.01).toString());
+        assertEquals("LinearLR(start_factor=0.1, end_factor=1.0, total_iters=3)",
+                LearningRateSchedule.linear(0.1, 1, 3).toString());
+        assertEquals("OneCycleLR(total_steps=100, pct_start=0.3, div_factor=25.0, final_div_factor=10000.0)",
+                LearningRateSchedule.oneCycle(100).toString());
+        assertEquals("SequentialLR(LinearLR(start_factor=0.1, end_factor=1.0, total_iters=3), milestone=3, custom)",
+                LearningRateSchedule.linear(0.1, 1, 3).then(3, (epoch, base) -> base).toString());
+    }
+
+    @Test
     void invalidArgumentsAreNamed() {
         assertEquals("step schedule: invalid step size 0 (expected >= 1)",
                 assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.step(0, 0.1)).getMessage());

@@ -71,6 +71,9 @@ class ReportingTest {
                 + "\"test_acc\":1,\"examples_per_sec\":1}", assertThrows(IllegalArgumentException.class,
                         () -> EpochMetrics.fromJson("{\"epoch\":1,\"train_loss\":1,\"train_acc\":1,\"test_acc\":1,"
                                 + "\"examples_per_sec\":1}")).getMessage());
+        // CheckpointFuzzTest's bad-history seed: a field name of one quote was once an index error.
+        String e = assertThrows(IllegalArgumentException.class, () -> EpochMetrics.fromJson("{\":1}")).getMessage();
+        assertTrue(e.startsWith("metrics: not a JSON object: {\":1} ("), e);
     }
 
     @Test

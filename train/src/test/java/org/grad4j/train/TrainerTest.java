@@ -131,16 +131,155 @@ class TrainerTest {
     }
 
     @Test
-    void resumeRefusesAnotherSeed(@TempDir Path dir) throws Exception {
+    void resumeNamesEveryConfigurationDifferenceBeforeTraining(@TempDir Path dir) throws Exception {
         Path ckpt = dir.resolve("ckpt.safetensors");
         Sequential net = Synthetic.net(345);
-        new Trainer(net, new SGD(net.parameters(), 0.1)).withSeed(1).withCheckpoint(ckpt)
+        new Trainer(net, new SGD(net.parameters(), 0.1)).withSeed(1).withConfig("model", "small").withCheckpoint(ckpt)
                 .fit(trainLoader(), null, 1);
-        Trainer other = new Trainer(net, new SGD(net.parameters(), 0.1)).withSeed(2);
+        byte[] written = Files.readAllBytes(ckpt);
+        List<String> events = new ArrayList<>();
+        Trainer other = new Trainer(net, new SGD(net.parameters(), 0.05)).withSeed(2).withLabelSmoothing(0.1)
+                .withSchedule(LearningRateSchedule.step(2, 0.5)).withConfig("model", "large").withCheckpoint(ckpt)
+                .addListener(new TrainingListener() {
+                    @Override
+                    public void onTrainingStart(int firstEpoch, int lastEpoch, int batchesPerEpoch) {
+                        events.add("start");
+                    }
+                })
+                .resumeFrom(Checkpoint.read(ckpt));
+        DataLoader smaller = new DataLoader(TRAIN.slice(0, 100), 16).withShuffle(7);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.fit(smaller, null, 2));
+        assertEquals("resume: checkpoint ckpt.safetensors was written with seed=1, this run has seed=2; "
+                + "with lr=0.1, this run has lr=0.05; "
+                + "with schedule=constant, this run has schedule=StepLR(step_size=2, gamma=0.5); "
+                + "with loss=CrossEntropyLoss(label_smoothing=0.0), this run has loss=CrossEntropyLoss(label_smoothing=0.1); "
+                + "with optimizer=SGD(lr=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=false), "
+                + "this run has optimizer=SGD(lr=0.05, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=false); "
+                + "with batch_size=32, this run has batch_size=16; with train_examples=512, this run has "
+                + "train_examples=100; with train_batches=16, this run has train_batches=7; "
+                + "with model=small, this run has model=large; the run would not continue exactly", e.getMessage());
+        assertEquals(List.of(), events, "nothing started");
+        assertArrayEquals(written, Files.readAllBytes(ckpt), "the checkpoint is left as it was");
+    }
+
+    @Test
+    void aCustomScheduleOrLossWithoutToStringIsRecordedAsCustom(@TempDir Path dir) throws Exception {
+        Path ckpt = dir.resolve("ckpt.safetensors");
+        Sequential net = Synthetic.net(345);
+        new Trainer(net, new SGD(net.parameters(), 0.1)).withSchedule((epoch, base) -> base / (epoch + 1))
+                .withCheckpoint(ckpt).fit(trainLoader(), null, 1);
+        Map<String, String> config = Checkpoint.read(ckpt).config();
+        assertEquals("custom", config.get("schedule"));
+        assertEquals("CrossEntropyLoss(label_smoothing=0.0)", config.get("loss"));
+        assertEquals("accuracy", config.get("metric"));
+        new Trainer(net, new SGD(net.parameters(), 0.1)).withLoss(Loss.crossEntropy(0.2)::apply).withCheckpoint(ckpt)
+                .fit(trainLoader(), null, 1);
+        assertEquals("custom", Checkpoint.read(ckpt).config().get("loss"));
+        assertEquals("MSELoss()", Loss.mse().toString());
+    }
+
+    @Test
+    void configurationKeysAreChecked() {
+        Sequential net = Synthetic.net(345);
+        Trainer t = new Trainer(net, new SGD(net.parameters(), 0.1)).withConfig("resize", "96");
+        String own = " (the Trainer records [seed, lr, schedule, clip_norm, loss, metric, optimizer, batch_size, "
+                + "train_examples, train_batches])";
+        assertEquals("Trainer: configuration key 'lr' is recorded by the Trainer itself" + own,
+                assertThrows(IllegalArgumentException.class, () -> t.withConfig("lr", "1")).getMessage());
+        assertEquals("Trainer: configuration key 'resize' is already set" + own,
+                assertThrows(IllegalArgumentException.class, () -> t.withConfig("resize", "28")).getMessage());
+        assertEquals("Trainer: configuration key '' is empty" + own,
+                assertThrows(IllegalArgumentException.class, () -> t.withConfig("", "28")).getMessage());
+    }
+
+    /** The synthetic training set with one non-finite pixel: image {@code index}, element [0, 3, 5]. */
+    private static ImageDataset withBadPixel(ImageDataset clean, int index, float value) {
+        Tensor images = Tensor.of(clean.images().toArray(), clean.size(), 1, Synthetic.SIZE, Synthetic.SIZE);
+        images.set(value, index, 0, 3, 5);
+        return ImageDataset.of(images, clean.labels());
+    }
+
+    @Test
+    void aNonFiniteTrainingInputIsNamedAndChangesNothing() {
+        ImageDataset bad = withBadPixel(TRAIN, 100, Float.NaN);
+        DataLoader loader = new DataLoader(bad, 32).withShuffle(7);
+        Sequential net = Synthetic.net(345);
+        Trainer trainer = new Trainer(net, new SGD(net.parameters(), 0.1));
+        int position = 0;
+        int[] order = loader.order(0);
+        while (order[position] != 100) {
+            position++;
+        }
+        List<Map<String, float[]>> afterEachStep = new ArrayList<>(List.of(values(net)));
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onBatchEnd(int epoch, int step, int batches, double loss, double accuracy) {
+                afterEachStep.add(values(net));
+            }
+        });
+        int step = position / 32 + 1;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(loader, null, 1));
+        assertEquals("training input: epoch 1, step " + step + ": example " + position % 32
+                + " of the batch (dataset index 100) holds NaN at [0, 3, 5]; nothing was trained on it "
+                + "(weights and running statistics are as before this step)", e.getMessage());
+        Map<String, float[]> last = afterEachStep.get(afterEachStep.size() - 1);
+        Map<String, float[]> now = values(net);
+        for (String k : now.keySet()) {
+            assertArrayEquals(last.get(k), now.get(k), k);
+        }
+    }
+
+    @Test
+    void aNonFiniteEvaluationInputIsNamed() {
+        ImageDataset bad = withBadPixel(TEST, 70, Float.NEGATIVE_INFINITY);
+        Sequential net = Synthetic.net(345);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> other.resumeFrom(Checkpoint.read(ckpt)));
-        assertEquals("resume: the checkpoint was written with seed 1, this run uses seed 2; the run would not "
-                + "continue exactly", e.getMessage());
+                () -> Trainer.accuracy(net, new DataLoader(bad, 64)));
+        assertEquals("evaluation input: batch 2: example 6 of the batch (dataset index 70) holds -Infinity at [0, 3, 5]",
+                e.getMessage());
+        assertTrue(net.isTraining(), "the mode is restored");
+    }
+
+    private static Map<String, float[]> values(Sequential net) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        net.stateDict().forEach((k, v) -> out.put(k, v.toArray()));
+        return out;
+    }
+
+    @Test
+    void divergenceRestoresTheRunningStatisticsAndKeepsTheLastCheckpoint(@TempDir Path dir) throws Exception {
+        Path ckpt = dir.resolve("ckpt.safetensors");
+        Sequential net = Synthetic.net(345);
+        List<Map<String, float[]>> afterEachStep = new ArrayList<>();
+        List<byte[]> checkpoints = new ArrayList<>();
+        Trainer trainer = new Trainer(net, new SGD(net.parameters(), 0.1))
+                .withSchedule((epoch, base) -> epoch == 0 ? base : 1e30).withCheckpoint(ckpt)
+                .addListener(new TrainingListener() {
+                    @Override
+                    public void onBatchEnd(int epoch, int step, int batches, double loss, double accuracy) {
+                        afterEachStep.add(values(net));
+                    }
+
+                    @Override
+                    public void onEpochEnd(EpochMetrics metrics, List<EpochMetrics> history) {
+                        try {
+                            checkpoints.add(Files.readAllBytes(ckpt));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                });
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> trainer.fit(trainLoader(), null, 2));
+        assertEquals(2, e.epoch());
+        Map<String, float[]> last = afterEachStep.get(afterEachStep.size() - 1);
+        Map<String, float[]> now = values(net);
+        for (String k : now.keySet()) {
+            assertArrayEquals(last.get(k), now.get(k), k);
+        }
+        assertEquals(1, checkpoints.size());
+        assertArrayEquals(checkpoints.get(0), Files.readAllBytes(ckpt), "the epoch-1 checkpoint stays");
+        assertEquals(1, Checkpoint.read(ckpt).epoch());
     }
 
     @Test

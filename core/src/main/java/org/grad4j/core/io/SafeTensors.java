@@ -409,82 +409,116 @@ public final class SafeTensors {
      * @throws IOException if the file cannot be read
      */
     public static SafeTensors read(Path file) throws IOException {
-        String name = String.valueOf(file.getFileName());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw fail(name, "file holds " + size + " bytes, expected at least 8 (the header length)");
-            }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lengthBytes, 0, name, "the header length");
-            long headerLength = lengthBytes.getLong(0);
-            if (Long.compareUnsigned(headerLength, MAX_HEADER_BYTES) > 0) {
-                throw fail(name, "header length " + Long.toUnsignedString(headerLength)
-                        + " exceeds the 100 MB limit");
-            }
-            if (headerLength > size - 8) {
-                throw fail(name, "header length " + headerLength + " runs past the end of the file: "
-                        + (8 + headerLength) + " bytes needed, the file holds " + size);
-            }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(ch, headerBytes, 8, name, "the header");
-            headerBytes.flip();
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(headerBytes).toString();
-            } catch (CharacterCodingException e) {
-                throw fail(name, "header is not valid UTF-8");
-            }
-            Object root;
-            try {
-                root = Json.parse(text);
-            } catch (Json.SyntaxException e) {
-                throw fail(name, "header is not valid JSON: " + e.getMessage());
-            }
-            if (!(root instanceof Map<?, ?> header)) {
-                throw fail(name, "header is " + Json.typeName(root) + ", expected a JSON object");
-            }
-
-            SafeTensors out = new SafeTensors();
-            List<Spec> specs = new ArrayList<>();
-            for (Map.Entry<?, ?> kv : header.entrySet()) {
-                String key = (String) kv.getKey();
-                if (key.equals(METADATA_KEY)) {
-                    readMetadata(name, kv.getValue(), out.metadata);
-                } else {
-                    specs.add(spec(name, key, kv.getValue()));
-                }
-            }
-
-            long dataSize = size - 8 - headerLength;
-            List<Spec> byOffset = new ArrayList<>(specs);
-            byOffset.sort(Comparator.comparingLong(Spec::begin).thenComparingLong(Spec::end));
-            long expected = 0;
-            for (Spec s : byOffset) {
-                if (s.begin() != expected) {
-                    throw fail(name, "tensor " + Json.quote(s.name()) + ": data_offsets begin at " + s.begin()
-                            + ", expected " + expected + " (offsets must be contiguous from 0)");
-                }
-                expected = s.end();
-            }
-            if (expected != dataSize) {
-                throw fail(name, "data ends at byte " + expected + " of the data section, but the file holds "
-                        + dataSize + " bytes of data");
-            }
-
-            long base = 8 + headerLength;
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            for (Spec s : specs) {
-                out.tensors.put(s.name(), load(ch, buf, base, s, name));
-            }
-            return out;
+            return read(ch::read, ch.size(), String.valueOf(file.getFileName()));
         }
     }
 
-    private static Entry load(FileChannel ch, ByteBuffer buf, long base, Spec s, String file)
+    /**
+     * Reads and validates the content of a safetensors file held in memory, as {@link #read(Path)}
+     * does a file.
+     *
+     * @param name what the messages call the content, such as its file name
+     * @throws SafeTensorsFormatException if {@code content} is not a valid safetensors file or uses
+     *     another dtype; the message starts with {@code name}
+     */
+    public static SafeTensors parse(byte[] content, String name) throws SafeTensorsFormatException {
+        try {
+            return read((buf, position) -> {
+                if (position >= content.length) {
+                    return -1;
+                }
+                int n = (int) Math.min(buf.remaining(), content.length - position);
+                buf.put(content, (int) position, n);
+                return n;
+            }, content.length, name);
+        } catch (SafeTensorsFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new AssertionError("reading memory cannot fail", e);
+        }
+    }
+
+    /** Reads into a buffer from a byte position: {@link FileChannel#read(ByteBuffer, long)}, or memory. */
+    @FunctionalInterface
+    private interface Source {
+        /** Reads up to {@code buf.remaining()} bytes; returns how many, or -1 at the end. */
+        int read(ByteBuffer buf, long position) throws IOException;
+    }
+
+    private static SafeTensors read(Source ch, long size, String name) throws IOException {
+        if (size < 8) {
+            throw fail(name, "file holds " + size + " bytes, expected at least 8 (the header length)");
+        }
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lengthBytes, 0, name, "the header length");
+        long headerLength = lengthBytes.getLong(0);
+        if (Long.compareUnsigned(headerLength, MAX_HEADER_BYTES) > 0) {
+            throw fail(name, "header length " + Long.toUnsignedString(headerLength)
+                    + " exceeds the 100 MB limit");
+        }
+        if (headerLength > size - 8) {
+            throw fail(name, "header length " + headerLength + " runs past the end of the file: "
+                    + (8 + headerLength) + " bytes needed, the file holds " + size);
+        }
+        ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+        readFully(ch, headerBytes, 8, name, "the header");
+        headerBytes.flip();
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(headerBytes).toString();
+        } catch (CharacterCodingException e) {
+            throw fail(name, "header is not valid UTF-8");
+        }
+        Object root;
+        try {
+            root = Json.parse(text);
+        } catch (Json.SyntaxException e) {
+            throw fail(name, "header is not valid JSON: " + e.getMessage());
+        }
+        if (!(root instanceof Map<?, ?> header)) {
+            throw fail(name, "header is " + Json.typeName(root) + ", expected a JSON object");
+        }
+
+        SafeTensors out = new SafeTensors();
+        List<Spec> specs = new ArrayList<>();
+        for (Map.Entry<?, ?> kv : header.entrySet()) {
+            String key = (String) kv.getKey();
+            if (key.equals(METADATA_KEY)) {
+                readMetadata(name, kv.getValue(), out.metadata);
+            } else {
+                specs.add(spec(name, key, kv.getValue()));
+            }
+        }
+
+        long dataSize = size - 8 - headerLength;
+        List<Spec> byOffset = new ArrayList<>(specs);
+        byOffset.sort(Comparator.comparingLong(Spec::begin).thenComparingLong(Spec::end));
+        long expected = 0;
+        for (Spec s : byOffset) {
+            if (s.begin() != expected) {
+                throw fail(name, "tensor " + Json.quote(s.name()) + ": data_offsets begin at " + s.begin()
+                        + ", expected " + expected + " (offsets must be contiguous from 0)");
+            }
+            expected = s.end();
+        }
+        if (expected != dataSize) {
+            throw fail(name, "data ends at byte " + expected + " of the data section, but the file holds "
+                    + dataSize + " bytes of data");
+        }
+
+        long base = 8 + headerLength;
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        for (Spec s : specs) {
+            out.tensors.put(s.name(), load(ch, buf, base, s, name));
+        }
+        return out;
+    }
+
+    private static Entry load(Source ch, ByteBuffer buf, long base, Spec s, String file)
             throws IOException {
         int n = s.shape().size();
         long position = base + s.begin();
@@ -514,7 +548,7 @@ public final class SafeTensors {
     }
 
     /** Fills {@code buf} from {@code position}; a file that shrank meanwhile is a format error. */
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position, String file, String what)
+    private static void readFully(Source ch, ByteBuffer buf, long position, String file, String what)
             throws IOException {
         while (buf.hasRemaining()) {
             int n = ch.read(buf, position);

@@ -82,6 +82,25 @@ class SafeTensorsTest {
     }
 
     @Test
+    void parseReadsTheBytesOfAFileAsReadDoes() throws IOException {
+        Path f = dir.resolve("m.safetensors");
+        new SafeTensors().put("w", Tensor.of(new float[] {1, 2, 3}, 3, 1)).putLongs("n", new long[] {7})
+                .putMetadata("k", "v").write(f);
+        byte[] bytes = Files.readAllBytes(f);
+        SafeTensors parsed = SafeTensors.parse(bytes, "in memory");
+        SafeTensors read = SafeTensors.read(f);
+        assertEquals(List.copyOf(read.names()), List.copyOf(parsed.names()));
+        assertArrayEquals(read.tensor("w").toArray(), parsed.tensor("w").toArray());
+        assertEquals(read.shape("w"), parsed.shape("w"));
+        assertArrayEquals(read.longs("n"), parsed.longs("n"));
+        assertEquals(read.metadata(), parsed.metadata());
+        SafeTensorsFormatException e = assertThrows(SafeTensorsFormatException.class,
+                () -> SafeTensors.parse(java.util.Arrays.copyOf(bytes, bytes.length - 1), "in memory"));
+        assertEquals("in memory: data ends at byte 20 of the data section, but the file holds 19 bytes of data",
+                e.getMessage());
+    }
+
+    @Test
     void roundTripsSpecialFloatsBitForBit() throws IOException {
         float[] v = {Float.NaN, Float.intBitsToFloat(0x7fc00001), -0f, 0f, Float.POSITIVE_INFINITY,
             Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MAX_VALUE, 1e-40f};
