@@ -128,9 +128,20 @@ class TrainerLossAndMetricTest {
         assertEquals("mse", c.history().get(0).metric());
         Sequential again = mlp(345);
         Trainer accuracy = new Trainer(again, new SGD(again.parameters(), 0.05)).withLoss(Loss.mse()).resumeFrom(c);
+        // The recorded configuration names the metric (as it names every other difference).
+        assertEquals("resume: checkpoint run.ckpt was written with metric=mse, this run has metric=accuracy; "
+                + "the run would not continue exactly", assertThrows(IllegalArgumentException.class,
+                () -> accuracy.fit(loader, null, 2)).getMessage());
+        // A version 1 checkpoint records only the seed: the history's metric is checked then.
+        Path old = dir.resolve("old.ckpt");
+        org.grad4j.layers.StateDicts.toSafeTensors(net).putMetadata(Checkpoint.KEY, "1").putMetadata("epoch", "1")
+                .putMetadata("seed", "0").putMetadata("history", c.history().get(0).toJson()).write(old);
+        Sequential fourth = mlp(345);
+        Trainer v1 = new Trainer(fourth, new SGD(fourth.parameters(), 0.05)).withLoss(Loss.mse())
+                .resumeFrom(Checkpoint.read(old));
         assertEquals("resume: the checkpoint's history reports mse, this run reports accuracy; "
                 + "give the Trainer the same metric", assertThrows(IllegalArgumentException.class,
-                () -> accuracy.fit(loader, null, 2)).getMessage());
+                () -> v1.fit(loader, null, 2)).getMessage());
         Sequential third = mlp(345);
         List<EpochMetrics> h = new Trainer(third, new SGD(third.parameters(), 0.05)).withLoss(Loss.mse())
                 .withMetric(Metric.meanSquaredError()).resumeFrom(c).fit(loader, null, 2);
