@@ -6,36 +6,17 @@ Run from the repository root with Debian's python3-torch (PyTorch 1.13, CPU):
 
     /usr/bin/python3 core/src/test/python/adaptive_pool_golden.py core/src/test/resources/golden
 
-Writes adaptive_avg_pool2d.safetensors (float32, little-endian) without the safetensors package:
+Writes adaptive_avg_pool2d.safetensors through golden_io.py (float32, little-endian):
 for each case k, "k.x", "k.dy", "k.y", "k.dx", and the output size in the metadata "k.out" as "OHxOW".
 """
-import json
-import struct
 import sys
 
 import torch
 
+from golden_io import write
+
 # (N, C, H, W, OH, OW): global pooling, divisible, overlapping windows, output wider than input.
 CASES = [(2, 3, 5, 7, 1, 1), (1, 2, 6, 8, 3, 4), (2, 2, 7, 5, 3, 2), (1, 1, 3, 4, 5, 6), (1, 2, 10, 9, 4, 7)]
-
-
-def save(path, tensors, metadata):
-    header = {}
-    blobs = []
-    offset = 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * (-len(raw) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
 
 
 def main(out):
@@ -49,7 +30,7 @@ def main(out):
         y.backward(dy)
         tensors.update({f"{k}.x": x, f"{k}.dy": dy, f"{k}.y": y, f"{k}.dx": x.grad})
         meta[f"{k}.out"] = f"{oh}x{ow}"
-    save(f"{out}/adaptive_avg_pool2d.safetensors", tensors, meta)
+    write(f"{out}/adaptive_avg_pool2d.safetensors", tensors, "adaptive_pool_golden.py", meta)
 
 
 if __name__ == "__main__":
