@@ -225,10 +225,11 @@ public abstract class BatchNorm extends Module {
      * Freezes ({@code true}) or unfreezes this layer. A frozen layer normalises with its running
      * statistics in both modes, as in evaluation, and never updates them, so it stays frozen
      * through {@link #train()}; its {@code weight} and {@code bias} stop requiring gradients
-     * (unfreezing asks for them again). The state dict keeps its keys and values. Build the
-     * optimizer after freezing, from the parameters that still require a gradient: an optimizer
-     * that holds a frozen parameter with an old gradient would keep moving it (weight decay).
-     * {@link BatchNorms#freeze} freezes every layer of a model.
+     * (unfreezing asks for them again), so grad4j's optimizers leave them as they are, weight decay
+     * and momentum included, even with a gradient from before. The state dict keeps its keys and
+     * values. To fix only {@code gamma} and {@code beta} and keep normalising with batch
+     * statistics, call {@code weight().requiresGrad(false)} and {@code bias().requiresGrad(false)}
+     * instead. {@link BatchNorms#freeze} freezes every layer of a model.
      *
      * @return {@code this}
      * @throws IllegalArgumentException when freezing a layer without running statistics

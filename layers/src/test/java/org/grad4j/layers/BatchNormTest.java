@@ -3,6 +3,7 @@ package org.grad4j.layers;
 import static org.grad4j.layers.Golden.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,6 +129,45 @@ class BatchNormTest {
         assertEquals("BatchNorm1d: eps must be finite and non-negative, got -1.0",
                 assertThrows(IllegalArgumentException.class, () -> new BatchNorm1d(3, -1, 0.1, true, true))
                         .getMessage());
+    }
+
+    /** x's, gamma's and beta's gradients of {@code sum(bn(x) * w)}, in that order; null where none was given. */
+    private static float[][] gradients(BatchNorm2d bn, Tensor x) {
+        bn.zeroGrad();
+        x.zeroGrad();
+        Tensor w = Tensor.randn(new Random(9), 4, 3, 2, 2);
+        try (Tape tape = Tape.record()) {
+            bn.forward(x).mul(w).sum().backward();
+        }
+        Tensor[] ts = {x.grad(), bn.weight().grad(), bn.bias().grad()};
+        float[][] out = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            out[i] = ts[i] == null ? null : ts[i].toArray();
+        }
+        return out;
+    }
+
+    @Test
+    void aFrozenGammaOrBetaGetsNoGradientAndTheOtherGradientsStayTheSame() {
+        Tensor x = Tensor.randn(new Random(4), 4, 3, 2, 2).requiresGrad(true);
+        BatchNorm2d trained = new BatchNorm2d(3);
+        float[][] all = gradients(trained, x);
+
+        BatchNorm2d fixedGamma = new BatchNorm2d(3);
+        fixedGamma.weight().requiresGrad(false);
+        float[][] g = gradients(fixedGamma, x);
+        assertArrayEquals(all[0], g[0], "dx");
+        assertNull(g[1], "a frozen gamma gets no gradient");
+        assertArrayEquals(all[2], g[2], "dbeta");
+
+        BatchNorm2d fixedAffine = new BatchNorm2d(3);
+        fixedAffine.weight().requiresGrad(false);
+        fixedAffine.bias().requiresGrad(false);
+        g = gradients(fixedAffine, x);
+        assertArrayEquals(all[0], g[0], "dx with gamma and beta frozen (not the frozen layer: batch statistics)");
+        assertNull(g[1]);
+        assertNull(g[2]);
+        assertFalse(fixedAffine.isFrozen());
     }
 
     @Test

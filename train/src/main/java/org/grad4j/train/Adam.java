@@ -20,7 +20,8 @@ import org.grad4j.core.Tensor;
  * Adam tuned = new Adam(net.parameters(), Adam.options(3e-4).betas(0.9, 0.98).eps(1e-6).amsgrad(true));
  * }</pre>
  *
- * Parameters without a gradient are skipped (their step count does not advance). State:
+ * Parameters without a gradient, or frozen ({@code requiresGrad(false)}), are skipped (their
+ * step count does not advance). State:
  * {@code step.<index>} (a float32 scalar, as PyTorch's; exact up to 2^24 steps), {@code exp_avg.<index>},
  * {@code exp_avg_sq.<index>}, {@code max_exp_avg_sq.<index>} (with amsgrad).
  */

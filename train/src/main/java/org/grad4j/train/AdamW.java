@@ -19,7 +19,7 @@ import org.grad4j.core.Tensor;
  * }</pre>
  *
  * It takes {@link Adam.Options}; {@link #options(double)} has AdamW's default weight decay of 0.01.
- * State: as {@link Adam}'s.
+ * Frozen parameters are skipped, as in Adam. State: as {@link Adam}'s.
  */
 public final class AdamW extends GroupedOptimizer<Adam.Options> {
     private static final String NAME = "AdamW";

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.grad4j.core.Shape;
 import org.grad4j.core.Tensor;
+import org.grad4j.core.internal.Json;
 import org.grad4j.core.io.DType;
 import org.grad4j.core.io.SafeTensors;
 import org.grad4j.layers.Module;
@@ -23,9 +24,11 @@ import org.grad4j.layers.StateDicts;
  * PyTorch's {@code safetensors.torch.load_file} reads the weights directly; the optimizer's state
  * under {@code optimizer.} ({@code optimizer.momentum_buffer.0}, ...); and in the metadata
  * {@code format=pt} (the safetensors convention for PyTorch state dicts), {@code grad4j.checkpoint=2},
- * the number of finished epochs, the metrics history (JSON lines) and the run's configuration, one
+ * the number of finished epochs, the metrics history (JSON lines), the run's configuration, one
  * entry {@code config.<key>} per key ({@code config.seed}, {@code config.lr}, ...; see
- * {@link Trainer#withConfig}).
+ * {@link Trainer#withConfig}), and {@code frozen}: the state-dict names of the parameters that do
+ * not require a gradient, as a JSON array ({@code ["1.weight", "1.bias"]}), which
+ * {@link #restore} freezes again.
  *
  * <p>Reading validates the values before anything is restored: every floating-point tensor is
  * finite, every {@code running_var} is {@code >= 0} and every {@code num_batches_tracked} is
@@ -47,6 +50,7 @@ public final class Checkpoint {
     private static final String VERSION_1 = "1";
     private static final String OPTIMIZER = "optimizer.";
     private static final String CONFIG = "config.";
+    private static final String FROZEN = "frozen";
 
     /** The file name, for messages. */
     private final String name;
@@ -54,20 +58,24 @@ public final class Checkpoint {
     private final boolean recordsConfig;
     private final Map<String, String> config;
     private final List<EpochMetrics> history;
+    /** The frozen parameters' names, or null for a checkpoint written before they were recorded. */
+    private final Set<String> frozen;
 
     private Checkpoint(String name, SafeTensors content, boolean recordsConfig, Map<String, String> config,
-            List<EpochMetrics> history) {
+            List<EpochMetrics> history, Set<String> frozen) {
         this.name = name;
         this.content = content;
         this.recordsConfig = recordsConfig;
         this.config = config;
         this.history = history;
+        this.frozen = frozen;
     }
 
     /**
      * Writes a checkpoint of {@code net} and {@code optimizer} after {@code history.size()} epochs,
      * with the run configuration {@code config} (keys and values as {@link Trainer#withConfig}
-     * takes them; the {@link Trainer} passes its own and the application's).
+     * takes them; the {@link Trainer} passes its own and the application's) and the names of
+     * {@code net}'s frozen parameters ({@code requiresGrad(false)}).
      *
      * @throws IOException if the file cannot be written, is not a regular file or its directory is
      *     missing; an existing checkpoint is then left as it was
@@ -83,9 +91,16 @@ public final class Checkpoint {
         for (EpochMetrics m : history) {
             lines.add(m.toJson());
         }
+        StringBuilder frozen = new StringBuilder("[");
+        for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) {
+            if (!e.getValue().requiresGrad()) {
+                Json.appendString(frozen.append(frozen.length() > 1 ? ", " : ""), e.getKey());
+            }
+        }
         st.putMetadata(KEY, VERSION)
                 .putMetadata("epoch", Integer.toString(history.size()))
-                .putMetadata("history", String.join("\n", lines));
+                .putMetadata("history", String.join("\n", lines))
+                .putMetadata(FROZEN, frozen.append(']').toString());
         for (Map.Entry<String, String> e : config.entrySet()) {
             if (e.getKey().isEmpty()) {
                 throw new IllegalArgumentException("checkpoint: a configuration key is empty");
@@ -100,9 +115,9 @@ public final class Checkpoint {
      *
      * @throws IOException if the file cannot be read or is not a valid safetensors file
      * @throws IllegalArgumentException naming the file if it is not a grad4j checkpoint of version
-     *     1 or 2, if its metadata is inconsistent, or if a value is invalid (naming the tensor, the
-     *     index and the value): a NaN or infinity, a negative {@code running_var} or
-     *     {@code num_batches_tracked}
+     *     1 or 2, if its metadata is inconsistent ({@code frozen} not a JSON array of names
+     *     included), or if a value is invalid (naming the tensor, the index and the value): a NaN or
+     *     infinity, a negative {@code running_var} or {@code num_batches_tracked}
      */
     public static Checkpoint read(Path file) throws IOException {
         return of(SafeTensors.read(file), String.valueOf(file.getFileName()));
@@ -153,7 +168,31 @@ public final class Checkpoint {
         for (String tensor : st.names()) {
             checkValues(name, st, tensor);
         }
-        return new Checkpoint(name, st, recordsConfig, Collections.unmodifiableMap(config), List.copyOf(history));
+        Set<String> frozen = meta.containsKey(FROZEN) ? frozenNames(meta.get(FROZEN), name) : null;
+        return new Checkpoint(name, st, recordsConfig, Collections.unmodifiableMap(config), List.copyOf(history),
+                frozen);
+    }
+
+    /** The names in the {@code frozen} metadata of the file {@code name}: a JSON array of distinct strings. */
+    private static Set<String> frozenNames(String text, String name) {
+        String expected = ", expected a JSON array of distinct parameter names such as [\"1.weight\", \"1.bias\"]";
+        Object parsed;
+        try {
+            parsed = Json.parse(text);
+        } catch (Json.SyntaxException e) {
+            throw new IllegalArgumentException(name + ": metadata 'frozen': " + e.getMessage() + expected, e);
+        }
+        if (!(parsed instanceof List<?> list)) {
+            throw new IllegalArgumentException(name + ": metadata 'frozen' is " + Json.typeName(parsed) + expected);
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (Object o : list) {
+            String problem = !(o instanceof String s) ? Json.typeName(o) : names.add(s) ? null : Json.quote(s) + " twice";
+            if (problem != null) {
+                throw new IllegalArgumentException(name + ": metadata 'frozen' holds " + problem + expected);
+            }
+        }
+        return Collections.unmodifiableSet(names);
     }
 
     /**
@@ -263,11 +302,30 @@ public final class Checkpoint {
 
     /**
      * Loads the model and optimizer state into {@code net} and {@code optimizer} (strictly: every key
-     * must match).
+     * must match), and freezes the parameters the checkpoint records as frozen
+     * ({@code requiresGrad(false)}) and unfreezes the others, so a resumed run trains what the
+     * written one trained. A checkpoint written before frozen parameters were recorded leaves
+     * every parameter's flag as it is. The names are checked before anything is loaded.
      *
-     * @throws IllegalArgumentException naming the file and every mismatched key
+     * @throws IllegalArgumentException naming the file and every mismatched key, or every frozen
+     *     name that is not one of {@code net}'s parameters (with the names expected)
      */
     public void restore(Module net, Optimizer optimizer) {
+        Map<String, Tensor> params = net.namedParameters();
+        if (frozen != null) {
+            List<String> unknown = new ArrayList<>();
+            for (String f : frozen) {
+                if (!params.containsKey(f)) {
+                    unknown.add(Json.quote(f));
+                }
+            }
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException(name + ": frozen parameter" + (unknown.size() == 1 ? " " : "s ")
+                        + String.join(", ", unknown) + (unknown.size() == 1 ? " is not a parameter" : " are not parameters")
+                        + " of the model ("
+                        + net.typeName() + "), expected one of " + String.join(", ", params.keySet()));
+            }
+        }
         Map<String, Tensor> model = new LinkedHashMap<>();
         Map<String, Tensor> opt = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : StateDicts.toStateDict(content).entrySet()) {
@@ -282,6 +340,9 @@ public final class Checkpoint {
             optimizer.loadStateDict(opt);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
+        if (frozen != null) {
+            params.forEach((key, p) -> p.requiresGrad(!frozen.contains(key)));
         }
     }
 }

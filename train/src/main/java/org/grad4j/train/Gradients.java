@@ -29,7 +29,9 @@ public final class Gradients {
      * </pre>
      *
      * The norm is taken over all gradients together, as if they were one vector; parameters
-     * without a gradient are left out (with none, the total is 0 and nothing changes). The sum is
+     * without a gradient, and frozen ones ({@code requiresGrad(false)}, whose gradient no
+     * optimizer uses), are left out and keep their gradient (with none left, the total is 0 and
+     * nothing changes). The sum is
      * accumulated in double, so the total may differ from PyTorch's float32 one in its last bits.
      *
      * @param normType the order of the norm, {@code > 0}, or {@code Double.POSITIVE_INFINITY}
@@ -50,7 +52,7 @@ public final class Gradients {
         boolean any = false;
         double acc = 0;
         for (Tensor p : params) {
-            if (p.grad() == null) {
+            if (!counts(p)) {
                 continue;
             }
             any = true;
@@ -71,10 +73,15 @@ public final class Gradients {
         }
         float coef = Math.min((float) maxNorm / (total + 1e-6f), 1f);
         for (Tensor p : params) {
-            if (p.grad() != null) {
+            if (counts(p)) {
                 p.grad().mulInPlace(coef);
             }
         }
         return total;
+    }
+
+    /** Whether {@code p}'s gradient is one an optimizer step would use. */
+    private static boolean counts(Tensor p) {
+        return p.requiresGrad() && p.grad() != null;
     }
 }

@@ -94,12 +94,18 @@ abstract class GroupedOptimizer<O> implements Optimizer {
      */
     abstract void update(int index, float[] p, float[] g, O options);
 
+    /**
+     * Updates every parameter that {@linkplain Tensor#requiresGrad() requires a gradient} and has
+     * one. A frozen parameter ({@code requiresGrad(false)}) is skipped even if it kept a gradient
+     * from before it was frozen: its values and its state slots stay as they are (no weight decay,
+     * no momentum, no step count), so unfreezing it continues from that state.
+     */
     @Override
     public final void step() {
         try (Tape.NoGrad off = Tape.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
-                if (p.grad() != null) {
+                if (p.requiresGrad() && p.grad() != null) {
                     float[] values = p.toArray();
                     update(i, values, p.grad().toArray(), groups.get(groupOf[i]));
                     p.copyFrom(view(values, p.shape()));

@@ -6,7 +6,11 @@ import org.grad4j.core.Tensor;
 
 /** Updates parameters from their gradients. Call {@link #step()} after the tape that computed them closed. */
 public interface Optimizer {
-    /** Applies one update to every parameter that has a gradient. */
+    /**
+     * Applies one update to every parameter that requires a gradient and has one. A parameter with
+     * {@code requiresGrad(false)} (frozen) is left exactly as it is, its optimizer state too, even
+     * if it still holds a gradient from before it was frozen.
+     */
     void step();
 
     /** Zeroes the gradients of all parameters (keeping their storage). */

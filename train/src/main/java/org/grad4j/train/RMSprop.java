@@ -24,7 +24,7 @@ import org.grad4j.core.Tensor;
  * RMSprop tuned = new RMSprop(net.parameters(), RMSprop.options(1e-3).alpha(0.9).momentum(0.9).centered(true));
  * }</pre>
  *
- * Parameters without a gradient are skipped. State: {@code square_avg.<index>},
+ * Parameters without a gradient, or frozen ({@code requiresGrad(false)}), are skipped. State: {@code square_avg.<index>},
  * {@code momentum_buffer.<index>} (with momentum), {@code grad_avg.<index>} (centered).
  */
 public final class RMSprop extends GroupedOptimizer<RMSprop.Options> {

@@ -20,7 +20,7 @@ import org.grad4j.core.Tensor;
  * SGD heavy = new SGD(net.parameters(), SGD.options(0.1).momentum(0.9).weightDecay(5e-4).nesterov(true));
  * }</pre>
  *
- * Parameters without a gradient are skipped. The update runs with grad mode off, so it may be
+ * Parameters without a gradient, or frozen ({@code requiresGrad(false)}), are skipped. The update runs with grad mode off, so it may be
  * called while a tape is open (after its backward) as well as after. State:
  * {@code momentum_buffer.<index>}.
  */

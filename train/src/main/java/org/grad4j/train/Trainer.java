@@ -229,8 +229,8 @@ public final class Trainer {
      * Continues from a checkpoint: the next {@link #fit} first compares the checkpoint's recorded
      * configuration with this run's (see {@link #withConfig}; the batch size and the training set
      * are known only then) and names every difference in one message, then loads the model and
-     * optimizer state and the metrics history, and starts at the epoch after the checkpoint's; all
-     * before any training. A version 1 checkpoint records only the seed: the other settings are then
+     * optimizer state, which parameters are frozen ({@link Checkpoint#restore}) and the metrics
+     * history, and starts at the epoch after the checkpoint's; all before any training. A version 1 checkpoint records only the seed: the other settings are then
      * not checked. Returns {@code this}.
      */
     public Trainer resumeFrom(Checkpoint checkpoint) {

@@ -26,6 +26,21 @@ class GradientsTest {
     }
 
     @Test
+    void frozenParametersAreLeftOutOfTheNormAndKeepTheirGradient() {
+        Tensor a = Tensor.zeros(2).requiresGrad(true);
+        Tensor frozen = Tensor.zeros(1).requiresGrad(true);
+        setGrad(a, Tensor.of(new float[] {3, 4}));
+        setGrad(frozen, Tensor.of(new float[] {12}));
+        frozen.requiresGrad(false);   // frozen after its gradient was computed: no optimizer uses it
+        assertEquals(5.0, Gradients.clipNorm(List.of(a, frozen), 1), "sqrt(3^2 + 4^2), not 13");
+        float coef = 1f / (5f + 1e-6f);
+        assertArrayEquals(new float[] {3 * coef, 4 * coef}, a.grad().toArray());
+        assertArrayEquals(new float[] {12}, frozen.grad().toArray());
+        assertEquals(0.0, Gradients.clipNorm(List.of(frozen), 1, Double.POSITIVE_INFINITY, true));
+        assertArrayEquals(new float[] {12}, frozen.grad().toArray());
+    }
+
+    @Test
     void infinityNormIsTheLargestMagnitudeAndSmallNormsStay() {
         Tensor a = Tensor.zeros(3).requiresGrad(true);
         setGrad(a, Tensor.of(new float[] {1, -7, 2}));
