@@ -249,6 +249,88 @@ public final class Functional {
     }
 
     /**
+     * Mean-only batch normalisation with the statistics of this batch (Salimans and Kingma 2016,
+     * <a href="https://arxiv.org/abs/1602.07868">arXiv:1602.07868</a>, section 3): per channel, over
+     * its {@code m = N*H*W} values, {@code y = x - mean + beta}, with no division by the standard
+     * deviation and no scale. PyTorch has no such op. One tape entry:
+     * {@code dx = dy - sum(dy) / m} (the gradient minus its channel mean), {@code dbeta = sum(dy)}.
+     * One value per channel is allowed: the output is then {@code beta} and {@code dx} is 0.
+     *
+     * @param x {@code [N, C, *]} as in {@link #batchNormTraining}
+     * @param beta the shift {@code [C]}, or {@code null} for none
+     * @return the output (shape of {@code x}), the batch mean and the biased batch variance
+     *     {@code [C]} (computed for the caller, not used by the output)
+     * @throws IllegalArgumentException if {@code x} has fewer than 2 dimensions or beta is not {@code [C]}
+     */
+    public static BatchNormResult meanOnlyBatchNormTraining(Tensor x, Tensor beta) {
+        Objects.requireNonNull(x, "meanOnlyBatchNormTraining: x is null");
+        return Normalization.meanOnlyBatchNormTraining(x, beta);
+    }
+
+    /**
+     * Mean-only batch normalisation with a given (running) mean: {@code y = x - runningMean[c] + beta[c]}.
+     * Differentiable with respect to {@code x} ({@code dx = dy}) and {@code beta} ({@code sum(dy)});
+     * the mean is a constant.
+     *
+     * @param x {@code [N, C, *]}
+     * @param runningMean {@code [C]}
+     * @param beta the shift {@code [C]}, or {@code null} for none
+     * @return {@code y}, the shape of {@code x}
+     * @throws IllegalArgumentException if {@code x} has fewer than 2 dimensions, the mean is missing,
+     *     or a per-channel tensor is not {@code [C]}
+     */
+    public static Tensor meanOnlyBatchNormInference(Tensor x, Tensor runningMean, Tensor beta) {
+        Objects.requireNonNull(x, "meanOnlyBatchNormInference: x is null");
+        return Normalization.meanOnlyBatchNormInference(x, runningMean, beta);
+    }
+
+    /**
+     * Scale-only batch normalisation with the statistics of this batch: per channel, over its
+     * {@code m = N*H*W} values,
+     * <pre>
+     * mean = sum(x) / m,   var = sum((x - mean)^2) / m   (biased: the spread around the batch mean)
+     * y    = x / sqrt(var + eps) * gamma
+     * </pre>
+     * The input is divided by its standard deviation but NOT centred: {@code y}'s channel mean is
+     * {@code gamma * mean / sqrt(var + eps)}, not 0. PyTorch has no such op. One tape entry with the
+     * closed-form backward: with {@code xhat = x / sqrt(var + eps)},
+     * {@code dx = gamma / sqrt(var + eps) * (dy - (x - mean) / sqrt(var + eps) * sum(dy xhat) / m)}
+     * (only the variance depends on the other values of the channel), {@code dgamma = sum(dy xhat)}.
+     *
+     * @param x {@code [N, C, *]} as in {@link #batchNormTraining}
+     * @param gamma the scale {@code [C]}, or {@code null} for none
+     * @param eps added to the variance inside the square root, at least 0
+     * @return the output (shape of {@code x}), the batch mean and the biased batch variance {@code [C]}
+     * @throws IllegalArgumentException if {@code x} has fewer than 2 dimensions, gamma is not
+     *     {@code [C]}, eps is negative or not finite, or a channel has a single value (its
+     *     variance is undefined: {@code Expected more than 1 value per channel when training, got
+     *     input size [1, 120]}, as {@link #batchNormTraining})
+     */
+    public static BatchNormResult scaleOnlyBatchNormTraining(Tensor x, Tensor gamma, double eps) {
+        Objects.requireNonNull(x, "scaleOnlyBatchNormTraining: x is null");
+        return Normalization.scaleOnlyBatchNormTraining(x, gamma, eps);
+    }
+
+    /**
+     * Scale-only batch normalisation with a given (running) variance:
+     * {@code y = x / sqrt(runningVar[c] + eps) * gamma[c]}. Differentiable with respect to {@code x}
+     * ({@code dx = dy gamma / sqrt(var + eps)}) and {@code gamma} ({@code sum(dy xhat)}); the
+     * variance is a constant.
+     *
+     * @param x {@code [N, C, *]}
+     * @param runningVar {@code [C]}
+     * @param gamma the scale {@code [C]}, or {@code null} for none
+     * @param eps added to the variance inside the square root, at least 0
+     * @return {@code y}, the shape of {@code x}
+     * @throws IllegalArgumentException if {@code x} has fewer than 2 dimensions, the variance is
+     *     missing, a per-channel tensor is not {@code [C]}, or eps is negative or not finite
+     */
+    public static Tensor scaleOnlyBatchNormInference(Tensor x, Tensor runningVar, Tensor gamma, double eps) {
+        Objects.requireNonNull(x, "scaleOnlyBatchNormInference: x is null");
+        return Normalization.scaleOnlyBatchNormInference(x, runningVar, gamma, eps);
+    }
+
+    /**
      * Group normalisation, as {@code torch.nn.functional.group_norm} (Wu and He 2018,
      * <a href="https://arxiv.org/abs/1803.08494">arXiv:1803.08494</a>): the {@code C} channels are
      * cut into {@code G} groups of {@code C/G} consecutive channels, and each image's group is

@@ -20,33 +20,33 @@ final class Normalization {
         checkPerChannel(op, "gamma", gamma, c, x);
         checkPerChannel(op, "beta", beta, c, x);
         checkEps(op, eps);
-        if ((long) n * s == 1) {
-            throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
-                    + x.shape);
-        }
+        checkMoreThanOneValue(x, ncs);
         double[] mean = new double[c];
         double[] var = new double[c];
         double[] invstd = new double[c];
         float[] y = new float[x.size()];
         NormKernels.trainingForward(x.data, n, c, s, eps, data(gamma), data(beta), mean, var, invstd, y);
+        Tensor out = Tensor.fresh(y, x.shape);
+        record("batchNormTraining", out, x, gamma, beta, n, c, s, mean, invstd, NormKernels.Mode.FULL);
+        return result(out, mean, var);
+    }
+
+    /** The output with the statistics rounded to float, {@code [C]} each. */
+    private static Functional.BatchNormResult result(Tensor out, double[] mean, double[] var) {
+        int c = mean.length;
         float[] meanOut = new float[c];
         float[] varOut = new float[c];
         for (int ch = 0; ch < c; ch++) {
             meanOut[ch] = (float) mean[ch];
             varOut[ch] = (float) var[ch];
         }
-        Tensor out = Tensor.fresh(y, x.shape);
-        record("batchNormTraining", out, x, gamma, beta, n, c, s, mean, invstd, true);
         return new Functional.BatchNormResult(out, Tensor.fresh(meanOut, Shape.of(c)), Tensor.fresh(varOut, Shape.of(c)));
     }
 
     static Tensor batchNormInference(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
                                      double eps) {
         String op = "batchNormInference";
-        int[] ncs = channels(op, x);
-        int n = ncs[0];
-        int c = ncs[1];
-        int s = ncs[2];
+        int c = channels(op, x)[1];
         if (runningMean == null || runningVar == null) {
             throw new IllegalArgumentException(op + ": running mean and running variance are required, got "
                     + (runningMean == null ? "null" : runningMean.shape) + " and "
@@ -63,21 +63,105 @@ final class Normalization {
             mean[ch] = runningMean.data[ch];
             invstd[ch] = 1.0 / Math.sqrt(runningVar.data[ch] + eps);
         }
+        return fixedStatistics(op, x, gamma, beta, mean, invstd);
+    }
+
+    /**
+     * Mean-only batch norm with batch statistics: {@code y = x - mean + beta}. The variance is
+     * computed too (the layer's caller may want it) but not used.
+     */
+    static Functional.BatchNormResult meanOnlyBatchNormTraining(Tensor x, Tensor beta) {
+        String op = "meanOnlyBatchNormTraining";
+        int[] ncs = channels(op, x);
+        checkPerChannel(op, "beta", beta, ncs[1], x);
+        return partialTraining(op, x, ncs, null, beta, 0, NormKernels.Mode.MEAN_ONLY);
+    }
+
+    /** Scale-only batch norm with batch statistics: {@code y = x / sqrt(var + eps) * gamma}. */
+    static Functional.BatchNormResult scaleOnlyBatchNormTraining(Tensor x, Tensor gamma, double eps) {
+        String op = "scaleOnlyBatchNormTraining";
+        int[] ncs = channels(op, x);
+        checkPerChannel(op, "gamma", gamma, ncs[1], x);
+        checkEps(op, eps);
+        checkMoreThanOneValue(x, ncs);
+        return partialTraining(op, x, ncs, gamma, null, eps, NormKernels.Mode.SCALE_ONLY);
+    }
+
+    /**
+     * The statistics, then {@link NormKernels#normalize} with what the mode subtracts (the mean or
+     * nothing) and divides by (the standard deviation or nothing), recorded with the batch mean
+     * that the mode's backward differentiates through.
+     */
+    private static Functional.BatchNormResult partialTraining(String op, Tensor x, int[] ncs, Tensor gamma,
+                                                              Tensor beta, double eps, NormKernels.Mode mode) {
+        int n = ncs[0];
+        int c = ncs[1];
+        int s = ncs[2];
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        NormKernels.channelStats(x.data, n, c, s, mean, var);
+        double[] invstd = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            invstd[ch] = mode == NormKernels.Mode.SCALE_ONLY ? 1.0 / Math.sqrt(var[ch] + eps) : 1.0;
+        }
+        double[] subtracted = mode == NormKernels.Mode.SCALE_ONLY ? new double[c] : mean;
         float[] y = new float[x.size()];
-        NormKernels.normalize(x.data, n, c, s, mean, invstd, data(gamma), data(beta), y);
+        NormKernels.normalize(x.data, n, c, s, subtracted, invstd, data(gamma), data(beta), y);
         Tensor out = Tensor.fresh(y, x.shape);
-        return record(op, out, x, gamma, beta, n, c, s, mean, invstd, false);
+        record(op, out, x, gamma, beta, n, c, s, mean, invstd, mode);
+        return result(out, mean, var);
+    }
+
+    /** Mean-only batch norm with a given mean: {@code y = x - runningMean + beta}. */
+    static Tensor meanOnlyBatchNormInference(Tensor x, Tensor runningMean, Tensor beta) {
+        String op = "meanOnlyBatchNormInference";
+        int[] ncs = channels(op, x);
+        int c = ncs[1];
+        checkStatistic(op, "running mean", runningMean, c, x);
+        checkPerChannel(op, "beta", beta, c, x);
+        double[] mean = new double[c];
+        double[] invstd = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            mean[ch] = runningMean.data[ch];
+            invstd[ch] = 1.0;
+        }
+        return fixedStatistics(op, x, null, beta, mean, invstd);
+    }
+
+    /** Scale-only batch norm with a given variance: {@code y = x / sqrt(runningVar + eps) * gamma}. */
+    static Tensor scaleOnlyBatchNormInference(Tensor x, Tensor runningVar, Tensor gamma, double eps) {
+        String op = "scaleOnlyBatchNormInference";
+        int[] ncs = channels(op, x);
+        int c = ncs[1];
+        checkStatistic(op, "running variance", runningVar, c, x);
+        checkPerChannel(op, "gamma", gamma, c, x);
+        checkEps(op, eps);
+        double[] invstd = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            invstd[ch] = 1.0 / Math.sqrt(runningVar.data[ch] + eps);
+        }
+        return fixedStatistics(op, x, gamma, null, new double[c], invstd);
+    }
+
+    /** {@code y = (x - mean) * invstd * gamma + beta} with constant statistics, recorded. */
+    private static Tensor fixedStatistics(String op, Tensor x, Tensor gamma, Tensor beta, double[] mean,
+                                          double[] invstd) {
+        int[] ncs = channels(op, x);
+        float[] y = new float[x.size()];
+        NormKernels.normalize(x.data, ncs[0], ncs[1], ncs[2], mean, invstd, data(gamma), data(beta), y);
+        Tensor out = Tensor.fresh(y, x.shape);
+        return record(op, out, x, gamma, beta, ncs[0], ncs[1], ncs[2], mean, invstd, NormKernels.Mode.FIXED);
     }
 
     /** Records a batch-norm entry on inputs {@code x, gamma?, beta?} (the null ones left out). */
     private static Tensor record(String op, Tensor out, Tensor x, Tensor gamma, Tensor beta, int n, int c, int s,
-                                 double[] mean, double[] invstd, boolean training) {
+                                 double[] mean, double[] invstd, NormKernels.Mode mode) {
         int ig = gamma == null ? -1 : 1;
         int ib = beta == null ? -1 : gamma == null ? 1 : 2;
         Tensor[] inputs = inputs(x, gamma, beta);
         float[] gammaData = data(gamma);
         return Tape.recordAssigningOp(op, out, (g, gi, assign) -> NormKernels.backward(x.data, g, n, c, s, mean,
-                invstd, gammaData, training, gi[0], ig < 0 ? null : gi[ig], ib < 0 ? null : gi[ib], assign), inputs);
+                invstd, gammaData, mode, gi[0], ig < 0 ? null : gi[ig], ib < 0 ? null : gi[ib], assign), inputs);
     }
 
     static Functional.BatchNormResult groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
@@ -324,6 +408,22 @@ final class Normalization {
             s *= d[i];
         }
         return new int[] {d[0], d[1], s};
+    }
+
+    /** PyTorch's refusal of training batch statistics over a single value per channel. */
+    private static void checkMoreThanOneValue(Tensor x, int[] ncs) {
+        if ((long) ncs[0] * ncs[2] == 1) {
+            throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                    + x.shape);
+        }
+    }
+
+    /** A statistic an inference op needs: present and {@code [C]}. */
+    private static void checkStatistic(String op, String name, Tensor t, int c, Tensor x) {
+        if (t == null) {
+            throw new IllegalArgumentException(op + ": the " + name + " is required, got null");
+        }
+        checkPerChannel(op, name, t, c, x);
     }
 
     private static void checkPerChannel(String op, String name, Tensor t, int c, Tensor x) {

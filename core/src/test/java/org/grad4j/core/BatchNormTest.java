@@ -102,22 +102,10 @@ class BatchNormTest {
         double[] mean = new double[c];
         double[] var = new double[c];
         for (int ch = 0; ch < c; ch++) {
-            int[] idx = new int[m];
-            for (int b = 0, k = 0; b < n; b++) {
-                for (int i = 0; i < s; i++) {
-                    idx[k++] = (b * c + ch) * s + i;
-                }
-            }
-            double mu = 0;
-            for (int i : idx) {
-                mu += x[i];
-            }
-            mu /= m;
-            double v = 0;
-            for (int i : idx) {
-                v += (x[i] - mu) * (x[i] - mu);
-            }
-            v /= m;
+            int[] idx = Naive.channel(n, c, s, ch);
+            double[] moments = Naive.moments(x, idx);
+            double mu = moments[0];
+            double v = moments[1];
             mean[ch] = mu;
             var[ch] = v;
             double invstd = 1 / Math.sqrt(v + eps);

@@ -10,6 +10,31 @@ final class Naive {
     private Naive() {
     }
 
+    /** The flat positions of channel {@code ch}'s {@code n*s} values in {@code x [N, C, S]}, image by image. */
+    static int[] channel(int n, int c, int s, int ch) {
+        int[] idx = new int[n * s];
+        for (int b = 0, k = 0; b < n; b++) {
+            for (int i = 0; i < s; i++) {
+                idx[k++] = (b * c + ch) * s + i;
+            }
+        }
+        return idx;
+    }
+
+    /** {mean, biased variance} of {@code x} at positions {@code idx}, in double by two passes. */
+    static double[] moments(float[] x, int[] idx) {
+        double mu = 0;
+        for (int i : idx) {
+            mu += x[i];
+        }
+        mu /= idx.length;
+        double v = 0;
+        for (int i : idx) {
+            v += (x[i] - mu) * (x[i] - mu);
+        }
+        return new double[] {mu, v / idx.length};
+    }
+
     /** The multi-index of flat position {@code flat} in {@code dims}. */
     static int[] unravel(int flat, int[] dims) {
         int[] idx = new int[dims.length];

@@ -371,16 +371,58 @@ public final class NormKernels {
     public static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
                                 float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
                                 boolean assignGx) {
+        backward(x, gy, n, c, s, mean, invstd, gamma, training ? Mode.FULL : Mode.FIXED, gx, gGamma, gBeta, assignGx);
+    }
+
+    /**
+     * Which statistics of a normalisation {@code y = (x - mu) * invstd * gamma + beta} are the
+     * batch's own, so that the backward pass differentiates through them (each as a function of
+     * every {@code x} of its channel), and which are constants.
+     */
+    public enum Mode {
+        /** Given statistics (inference, a frozen layer): {@code mu = mean}, {@code invstd} constants. */
+        FIXED,
+        /** Batch norm in training: {@code mu = mean} the batch mean, {@code invstd} from the batch variance. */
+        FULL,
+        /** Mean-only: {@code mu = mean} the batch mean, {@code invstd} a constant (1 for the layer). */
+        MEAN_ONLY,
+        /**
+         * Scale-only: {@code mu = 0} (the input is not centred), {@code invstd} from the batch
+         * variance around the batch mean {@code mean}.
+         */
+        SCALE_ONLY
+    }
+
+    /**
+     * The backward pass of {@link #normalize} in any {@link Mode}, adding into each non-null
+     * gradient array (writing {@code gx} with {@code assignGx}). {@code mean} is the batch mean in
+     * every mode but {@link Mode#FIXED}, where it is the mean that was subtracted; in
+     * {@link Mode#SCALE_ONLY} nothing was subtracted. With {@code xhat = (x - mu) * invstd} the
+     * value before the affine step, {@code m = N*S}, {@code sdy = sum dy} and
+     * {@code sdx = sum dy * xhat} per channel, and {@code k = gamma * invstd}:
+     * {@code dbeta += sdy}, {@code dgamma += sdx} and
+     * <pre>
+     * dx += k * dy  -  [mu is the batch mean] k * sdy / m  -  [invstd is the batch's] k * invstd * (x - mean) * sdx / m
+     * </pre>
+     * The second term is the mean's: {@code d mean / d x_j = 1/m}. The third is the variance's:
+     * {@code d invstd / d x_j = -invstd^3 (x_j - mean) / m}, against
+     * {@code sum_i dy_i gamma (x_i - mu) = gamma sdx / invstd}; for {@link Mode#FULL} it is
+     * PyTorch's closed form, and it holds as well when {@code mu = 0}, where
+     * {@code sum dy x = sum dy (x - mean) + mean * sum dy}.
+     */
+    public static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
+                                float[] gamma, Mode mode, float[] gx, float[] gGamma, float[] gBeta,
+                                boolean assignGx) {
         if ((long) n * c * s < PARALLEL_MIN) {
-            backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gGamma, gBeta, assignGx, 0, c);
+            backward(x, gy, n, c, s, mean, invstd, gamma, mode, gx, gGamma, gBeta, assignGx, 0, c);
         } else {
-            Parallel.forRange(c, (from, to) -> backward(x, gy, n, c, s, mean, invstd, gamma, training, gx, gGamma,
+            Parallel.forRange(c, (from, to) -> backward(x, gy, n, c, s, mean, invstd, gamma, mode, gx, gGamma,
                     gBeta, assignGx, from, to));
         }
     }
 
     static void backward(float[] x, float[] gy, int n, int c, int s, double[] mean, double[] invstd,
-                         float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
+                         float[] gamma, Mode mode, float[] gx, float[] gGamma, float[] gBeta,
                          boolean assignGx, int from, int to) {
         if (s == 1) {
             if (assignGx && gx != null) {
@@ -389,7 +431,7 @@ public final class NormKernels {
                     java.util.Arrays.fill(gx, b * c + from, b * c + to, 0f);
                 }
             }
-            backwardRows(x, gy, n, c, mean, invstd, gamma, training, gx, gGamma, gBeta, from, to);
+            backwardRows(x, gy, n, c, mean, invstd, gamma, mode, gx, gGamma, gBeta, from, to);
             return;
         }
         double m = (double) n * s;
@@ -401,7 +443,7 @@ public final class NormKernels {
         // One channel at a time on the portable path; on the vector-api path a group of channels
         // whose x and dy fit in the core's cache, walked in memory order (see Blocked.channels).
         int step = simd ? Blocked.channels(n, s, 2) : 1;
-        boolean sums = training || gGamma != null || gBeta != null;
+        boolean sums = mode != Mode.FIXED || gGamma != null || gBeta != null;
         for (int c0 = from; c0 < to; c0 += step) {
             int c1 = Math.min(to, c0 + step);
             int w = c1 - c0;
@@ -422,7 +464,7 @@ public final class NormKernels {
                     sdxc[j] = combine(acc2);
                 }
             }
-            float[][] coef = gradCoefficients(sdy, sdxc, c0, w, m, mean, invstd, gamma, training, gGamma, gBeta);
+            float[][] coef = gradCoefficients(sdy, sdxc, c0, w, m, mean, invstd, gamma, mode, gGamma, gBeta);
             float[] a = coef[0];
             float[] bx = coef[1];
             float[] cc = coef[2];
@@ -433,7 +475,7 @@ public final class NormKernels {
             for (int b = 0; b < n; b++) {
                 for (int j = 0; j < w; j++) {
                     int o = (b * c + c0 + j) * s;
-                    if (training) {
+                    if (mode != Mode.FIXED) {
                         gradTraining(x, gy, gx, o, s, vectors, a[j], bx[j], cc[j], muf[j], assignGx);
                     } else {
                         gradFixed(gy, gx, o, s, vectors, a[j], assignGx);
@@ -446,14 +488,15 @@ public final class NormKernels {
     /**
      * For channels {@code c0 .. c0 + w} with gradient sums {@code sdy = sum dy} and
      * {@code sdxc = sum dy (x - mean)} over {@code m} values each: adds the parameter gradients
-     * ({@code dbeta = sdy}, {@code dgamma = sdxc * invstd}) and returns the float coefficients
-     * {@code {a, bx, cc, mu}} of {@code dx = a * dy + (bx * (x - mu) + cc)}. In training,
-     * {@code k * (dy - sdy/m - (x - mean) * invstd * sdx / m)} with {@code k = gamma * invstd}, in
-     * float because the per-element double conversions cost ten times the arithmetic; with fixed
-     * statistics {@code k * dy} ({@code bx = cc = 0}).
+     * ({@code dbeta = sdy}, {@code dgamma = sdx}) and returns the float coefficients
+     * {@code {a, bx, cc, mu}} of {@code dx = a * dy + (bx * (x - mu) + cc)}, the formula of
+     * {@link #backward(float[], float[], int, int, int, double[], double[], float[], Mode, float[],
+     * float[], float[], boolean)}: {@code a = k}, {@code cc = -k * sdy / m} when the mean is the
+     * batch's, {@code bx = -k * invstd * sdx / m} when the variance is; in float because the
+     * per-element double conversions cost ten times the arithmetic.
      */
     private static float[][] gradCoefficients(double[] sdy, double[] sdxc, int c0, int w, double m, double[] mean,
-                                              double[] invstd, float[] gamma, boolean training, float[] gGamma,
+                                              double[] invstd, float[] gamma, Mode mode, float[] gGamma,
                                               float[] gBeta) {
         float[] a = new float[w];
         float[] bx = new float[w];
@@ -462,7 +505,8 @@ public final class NormKernels {
         for (int j = 0; j < w; j++) {
             int ch = c0 + j;
             double is = invstd[ch];
-            double sdx = sdxc[j] * is;
+            // sum dy * (x - mu): about the batch mean, plus mean * sum dy when nothing was subtracted.
+            double sdx = (mode == Mode.SCALE_ONLY ? sdxc[j] + mean[ch] * sdy[j] : sdxc[j]) * is;
             if (gBeta != null) {
                 gBeta[ch] += (float) sdy[j];
             }
@@ -471,8 +515,10 @@ public final class NormKernels {
             }
             double k = (gamma == null ? 1.0 : gamma[ch]) * is;
             a[j] = (float) k;
-            bx[j] = training ? (float) (-k * is * sdx / m) : 0f;
-            cc[j] = training ? (float) (-k * sdy[j] / m) : 0f;
+            boolean batchMean = mode == Mode.FULL || mode == Mode.MEAN_ONLY;
+            boolean batchVariance = mode == Mode.FULL || mode == Mode.SCALE_ONLY;
+            bx[j] = batchVariance ? (float) (-k * is * sdx / m) : 0f;
+            cc[j] = batchMean ? (float) (-k * sdy[j] / m) : 0f;
             muf[j] = (float) mean[ch];
         }
         return new float[][] {a, bx, cc, muf};
@@ -570,12 +616,12 @@ public final class NormKernels {
 
     /** {@link #backward} for {@code s == 1}, channels {@code [from, to)}. */
     private static void backwardRows(float[] x, float[] gy, int n, int c, double[] mean, double[] invstd,
-                                     float[] gamma, boolean training, float[] gx, float[] gGamma, float[] gBeta,
+                                     float[] gamma, Mode mode, float[] gx, float[] gGamma, float[] gBeta,
                                      int from, int to) {
         int w = to - from;
         double[] sdy = new double[w];
         double[] sdxc = new double[w];
-        if (training || gGamma != null || gBeta != null) {
+        if (mode != Mode.FIXED || gGamma != null || gBeta != null) {
             for (int b = 0; b < n; b++) {
                 int o = b * c + from;
                 for (int j = 0; j < w; j++) {
@@ -586,7 +632,7 @@ public final class NormKernels {
             }
         }
         double m = n;
-        float[][] coef = gradCoefficients(sdy, sdxc, from, w, m, mean, invstd, gamma, training, gGamma, gBeta);
+        float[][] coef = gradCoefficients(sdy, sdxc, from, w, m, mean, invstd, gamma, mode, gGamma, gBeta);
         float[] a = coef[0];
         float[] bx = coef[1];
         float[] cc = coef[2];
@@ -596,7 +642,7 @@ public final class NormKernels {
         }
         for (int b = 0; b < n; b++) {
             int o = b * c + from;
-            if (training) {
+            if (mode != Mode.FIXED) {
                 for (int j = 0; j < w; j++) {
                     gx[o + j] += a[j] * gy[o + j] + (bx[j] * (x[o + j] - muf[j]) + cc[j]);
                 }
