@@ -38,7 +38,7 @@ import org.grad4j.core.Tensor;
  *   <li>Without {@code trackRunningStats} there are no buffers and both modes use the batch
  *       statistics (PyTorch registers {@code running_mean} and friends as {@code None}).
  * </ul>
- * Training mode needs more than one value per channel: otherwise an
+ * Training mode needs more than one value per channel (except {@link Variant#MEAN_ONLY}): otherwise an
  * {@code IllegalArgumentException} with PyTorch's text,
  * {@code Expected more than 1 value per channel when training, got input size [1, 120]}, and
  * nothing is updated. Grad mode ({@link Tape#noGrad()}) does not change what is computed.
@@ -47,6 +47,14 @@ import org.grad4j.core.Tensor;
  * absent without {@code affine}. Buffers {@code running_mean} (zeros), {@code running_var} (ones)
  * and {@code num_batches_tracked} (0: an int64 in PyTorch, a float32 scalar here, exact up to 2^24
  * batches, saved as I64 by {@link StateDicts}).
+ *
+ * <p><b>Variants</b> ({@link Variant}, chosen at construction, default {@link Variant#FULL}): a
+ * layer that only removes the batch mean ({@link Variant#MEAN_ONLY},
+ * {@code y = x - mean + bias}) or only divides by the batch standard deviation
+ * ({@link Variant#SCALE_ONLY}, {@code y = x / sqrt(var + eps) * weight}, not centred), for the
+ * chapter's exercise on which half of batch norm does the work. Each has only the parameter and
+ * the running statistic its formula uses; everything else (modes, momentum conventions, ghost
+ * batches, freezing, {@link BatchNorms}) is as above. PyTorch has no such layers.
  *
  * <p>See d2l's <a href="https://d2l.ai/chapter_convolutional-modern/batch-norm.html">Batch
  * Normalization</a> section and Ioffe and Szegedy, <i>Batch Normalization: Accelerating Deep Network
@@ -61,6 +69,7 @@ public abstract class BatchNorm extends Module {
     public static final double DEFAULT_MOMENTUM = 0.1;
 
     private final int numFeatures;
+    private final Variant variant;
     private final double eps;
     private final Momentum momentum;
     private final Tensor weight;
@@ -74,11 +83,14 @@ public abstract class BatchNorm extends Module {
     /** While {@link BatchNorms#recalibrate} runs: the pooled statistics of this layer's inputs. */
     PooledMoments census;
 
+    private final boolean affine;
+
     BatchNorm(String name, int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
-        this(name, numFeatures, eps, pytorchMomentum(name, momentum), affine, trackRunningStats);
+        this(name, numFeatures, eps, pytorchMomentum(name, momentum), affine, trackRunningStats, Variant.FULL);
     }
 
-    BatchNorm(String name, int numFeatures, double eps, Momentum momentum, boolean affine, boolean trackRunningStats) {
+    BatchNorm(String name, int numFeatures, double eps, Momentum momentum, boolean affine, boolean trackRunningStats,
+              Variant variant) {
         if (numFeatures < 1) {
             throw new IllegalArgumentException(name + ": num_features must be positive, got " + numFeatures);
         }
@@ -86,12 +98,16 @@ public abstract class BatchNorm extends Module {
             throw new IllegalArgumentException(name + ": eps must be finite and non-negative, got " + eps);
         }
         this.numFeatures = numFeatures;
+        this.variant = java.util.Objects.requireNonNull(variant, () -> name + ": variant is null");
         this.eps = eps;
         this.momentum = java.util.Objects.requireNonNull(momentum, () -> name + ": momentum convention is null");
-        this.weight = affine ? parameter("weight", Tensor.ones(numFeatures)) : null;
-        this.bias = affine ? parameter("bias", Tensor.zeros(numFeatures)) : null;
-        this.runningMean = trackRunningStats ? buffer("running_mean", Tensor.zeros(numFeatures)) : null;
-        this.runningVar = trackRunningStats ? buffer("running_var", Tensor.ones(numFeatures)) : null;
+        this.affine = affine;
+        boolean mean = variant != Variant.SCALE_ONLY;
+        boolean scale = variant != Variant.MEAN_ONLY;
+        this.weight = affine && scale ? parameter("weight", Tensor.ones(numFeatures)) : null;
+        this.bias = affine && mean ? parameter("bias", Tensor.zeros(numFeatures)) : null;
+        this.runningMean = trackRunningStats && mean ? buffer("running_mean", Tensor.zeros(numFeatures)) : null;
+        this.runningVar = trackRunningStats && scale ? buffer("running_var", Tensor.ones(numFeatures)) : null;
         this.numBatchesTracked = trackRunningStats ? integerBuffer("num_batches_tracked", Tensor.scalar(0)) : null;
     }
 
@@ -117,7 +133,7 @@ public abstract class BatchNorm extends Module {
      *
      * @throws IllegalArgumentException if {@code x} has the wrong rank or channel count (the message
      *     names the layer and both shapes), in training with one value per channel (per chunk with a
-     *     virtual batch size), or in training with a virtual batch size that does not divide the batch
+     *     virtual batch size; not for {@link Variant#MEAN_ONLY}), or in training with a virtual batch size that does not divide the batch
      */
     @Override
     public Tensor forward(Tensor x) {
@@ -130,15 +146,15 @@ public abstract class BatchNorm extends Module {
             throw new IllegalArgumentException(label + ": input " + x.shape() + " has " + x.dim(1)
                     + " channels, expected " + numFeatures);
         }
-        if ((frozen || !isTraining()) && runningMean != null) {
-            return Functional.batchNormInference(x, runningMean, runningVar, weight, bias, eps);
+        if ((frozen || !isTraining()) && trackRunningStats()) {
+            return normalizeWithRunningStats(x);
         }
         boolean ghost = isTraining() && virtualBatchSize > 0;
         if (ghost && x.dim(0) % virtualBatchSize != 0) {
             throw new IllegalArgumentException(label + ": virtual batch size " + virtualBatchSize
                     + " does not divide the batch of " + x.dim(0) + " (input " + x.shape() + ")");
         }
-        boolean track = isTraining() && runningMean != null;
+        boolean track = isTraining() && trackRunningStats();
         if (track && census != null) {
             // Recalibration pools the whole batch itself; the output still follows the chunks.
             census.add(x);
@@ -156,7 +172,18 @@ public abstract class BatchNorm extends Module {
 
     /** {@code x} normalised with its own statistics, which then update the running ones when {@code track}. */
     private Tensor normalizeBatch(Tensor x, boolean track) {
-        Functional.BatchNormResult r = Functional.batchNormTraining(x, weight, bias, eps);
+        Functional.BatchNormResult r;
+        switch (variant) {
+            case MEAN_ONLY:
+                r = Functional.meanOnlyBatchNormTraining(x, bias);
+                break;
+            case SCALE_ONLY:
+                r = Functional.scaleOnlyBatchNormTraining(x, weight, eps);
+                break;
+            default:
+                r = Functional.batchNormTraining(x, weight, bias, eps);
+                break;
+        }
         if (track) {
             long n = x.size() / numFeatures;
             try (Tape.NoGrad off = Tape.noGrad()) {
@@ -165,11 +192,27 @@ public abstract class BatchNorm extends Module {
                 double oldWeight = momentum.oldWeight(t);
                 double newWeight = momentum.newWeight(t);
                 double varWeight = momentum.unbiasedVariance() ? newWeight * n / (n - 1) : newWeight;
-                runningMean.mulInPlace((float) oldWeight).addInPlace((float) newWeight, r.mean());
-                runningVar.mulInPlace((float) oldWeight).addInPlace((float) varWeight, r.variance());
+                if (runningMean != null) {
+                    runningMean.mulInPlace((float) oldWeight).addInPlace((float) newWeight, r.mean());
+                }
+                if (runningVar != null) {
+                    runningVar.mulInPlace((float) oldWeight).addInPlace((float) varWeight, r.variance());
+                }
             }
         }
         return r.output();
+    }
+
+    /** {@code x} normalised with the running statistics (evaluation, or frozen). */
+    private Tensor normalizeWithRunningStats(Tensor x) {
+        switch (variant) {
+            case MEAN_ONLY:
+                return Functional.meanOnlyBatchNormInference(x, runningMean, bias);
+            case SCALE_ONLY:
+                return Functional.scaleOnlyBatchNormInference(x, runningVar, weight, eps);
+            default:
+                return Functional.batchNormInference(x, runningMean, runningVar, weight, bias, eps);
+        }
     }
 
     /**
@@ -211,12 +254,16 @@ public abstract class BatchNorm extends Module {
 
     /**
      * Sets {@code running_mean} to 0, {@code running_var} to 1 and {@code num_batches_tracked} to 0
-     * (nothing without running statistics).
+     * (those the layer has; nothing without running statistics).
      */
     public void resetRunningStats() {
         if (runningMean != null) {
             Init.zeros(runningMean);
+        }
+        if (runningVar != null) {
             Init.ones(runningVar);
+        }
+        if (numBatchesTracked != null) {
             Init.zeros(numBatchesTracked);
         }
     }
@@ -236,13 +283,15 @@ public abstract class BatchNorm extends Module {
      *     ({@code track_running_stats=False}): it has no statistics to keep fixed
      */
     public BatchNorm setFrozen(boolean frozen) {
-        if (frozen && runningMean == null) {
+        if (frozen && !trackRunningStats()) {
             throw new IllegalArgumentException(typeName() + "(" + numFeatures
                     + "): cannot freeze a layer without running statistics (track_running_stats=False)");
         }
         this.frozen = frozen;
         if (weight != null) {
             weight.requiresGrad(!frozen);
+        }
+        if (bias != null) {
             bias.requiresGrad(!frozen);
         }
         return this;
@@ -277,32 +326,46 @@ public abstract class BatchNorm extends Module {
         return momentum;
     }
 
-    /** Whether there are a learnable weight and bias. */
+    /**
+     * Whether there are learnable affine parameters: a weight and a bias ({@link Variant#FULL}),
+     * only the bias ({@link Variant#MEAN_ONLY}) or only the weight ({@link Variant#SCALE_ONLY}).
+     */
     public boolean affine() {
-        return weight != null;
+        return affine;
     }
 
     /** Whether running statistics are kept (and used in evaluation mode). */
     public boolean trackRunningStats() {
-        return runningMean != null;
+        return numBatchesTracked != null;
     }
 
-    /** gamma {@code [C]}, a parameter, or {@code null} without affine. */
+    /** Which statistics the layer normalises with ({@link Variant}). */
+    public Variant variant() {
+        return variant;
+    }
+
+    /** gamma {@code [C]}, a parameter, or {@code null} without affine or for {@link Variant#MEAN_ONLY}. */
     public Tensor weight() {
         return weight;
     }
 
-    /** beta {@code [C]}, a parameter, or {@code null} without affine. */
+    /** beta {@code [C]}, a parameter, or {@code null} without affine or for {@link Variant#SCALE_ONLY}. */
     public Tensor bias() {
         return bias;
     }
 
-    /** The running mean {@code [C]}, a buffer, or {@code null} without running statistics. */
+    /**
+     * The running mean {@code [C]}, a buffer, or {@code null} without running statistics or for
+     * {@link Variant#SCALE_ONLY}.
+     */
     public Tensor runningMean() {
         return runningMean;
     }
 
-    /** The running (unbiased) variance {@code [C]}, a buffer, or {@code null} without running statistics. */
+    /**
+     * The running variance {@code [C]} (unbiased with PyTorch's momentum conventions), a buffer, or
+     * {@code null} without running statistics or for {@link Variant#MEAN_ONLY}.
+     */
     public Tensor runningVar() {
         return runningVar;
     }
@@ -316,7 +379,36 @@ public abstract class BatchNorm extends Module {
     protected String extraRepr() {
         return numFeatures + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + momentum + ", affine="
                 + Repr.bool(affine()) + ", track_running_stats=" + Repr.bool(trackRunningStats())
-                + (virtualBatchSize > 0 ? ", virtual_batch_size=" + virtualBatchSize : "");
+                + (virtualBatchSize > 0 ? ", virtual_batch_size=" + virtualBatchSize : "")
+                + (variant != Variant.FULL ? ", variant=" + variant.name().toLowerCase(java.util.Locale.ROOT) : "");
+    }
+
+    /**
+     * Which statistics a batch-norm layer normalises with. Per channel, with the batch mean
+     * {@code mean} and the biased batch variance {@code var = sum((x - mean)^2) / n} in training,
+     * the running ones in evaluation:
+     * <ul>
+     *   <li>{@link #FULL}: {@code y = (x - mean) / sqrt(var + eps) * weight + bias}, PyTorch's.
+     *   <li>{@link #MEAN_ONLY}: {@code y = x - mean + bias}; parameter {@code bias}, buffers
+     *       {@code running_mean} and {@code num_batches_tracked}. Salimans and Kingma's mean-only
+     *       batch normalization (2016, <a href="https://arxiv.org/abs/1602.07868">arXiv:1602.07868</a>).
+     *       The mean of one value is defined, so training takes one value per channel (the output
+     *       is then {@code bias}).
+     *   <li>{@link #SCALE_ONLY}: {@code y = x / sqrt(var + eps) * weight}, where {@code var} is still
+     *       the variance around the batch mean (the input's standard deviation), but the input is
+     *       not centred, so the output's mean is {@code weight * mean / sqrt(var + eps)}; parameter
+     *       {@code weight}, buffers {@code running_var} (the unbiased variance under PyTorch's
+     *       conventions, as {@link #FULL}'s) and {@code num_batches_tracked}.
+     * </ul>
+     * The running statistics a variant keeps follow the layer's {@link Momentum} convention.
+     */
+    public enum Variant {
+        /** Batch normalisation: subtract the mean, divide by the standard deviation. */
+        FULL,
+        /** Subtract the mean only, then add {@code bias}. */
+        MEAN_ONLY,
+        /** Divide by the standard deviation only (no centring), then multiply by {@code weight}. */
+        SCALE_ONLY
     }
 
     /**

@@ -42,7 +42,34 @@ public final class BatchNorm1d extends BatchNorm {
      * @throws NullPointerException if momentum is null
      */
     public BatchNorm1d(int numFeatures, double eps, BatchNorm.Momentum momentum, boolean affine) {
-        super("BatchNorm1d", numFeatures, eps, momentum, affine, true);
+        this(numFeatures, eps, momentum, affine, Variant.FULL);
+    }
+
+    /**
+     * A mean-only or scale-only layer ({@link BatchNorm.Variant}) with PyTorch's defaults otherwise
+     * (eps 1e-5, momentum 0.1, affine, running statistics): {@code new BatchNorm1d(120, BatchNorm.Variant.MEAN_ONLY)}.
+     *
+     * @throws IllegalArgumentException if numFeatures is not positive
+     * @throws NullPointerException if variant is null
+     */
+    public BatchNorm1d(int numFeatures, BatchNorm.Variant variant) {
+        this(numFeatures, DEFAULT_EPS, BatchNorm.Momentum.PYTORCH, true, variant);
+    }
+
+    /**
+     * A layer of any {@link BatchNorm.Variant}, with running statistics in any momentum convention.
+     *
+     * @param numFeatures the number of channels C
+     * @param eps added to the variance inside the square root (unused by {@code MEAN_ONLY})
+     * @param momentum the convention and its value
+     * @param affine whether there are the learnable parameters the variant has: weight (gamma)
+     *     and bias (beta) for {@code FULL}, bias for {@code MEAN_ONLY}, weight for {@code SCALE_ONLY}
+     * @param variant which statistics the layer normalises with
+     * @throws IllegalArgumentException if numFeatures is not positive or eps is negative or not finite
+     * @throws NullPointerException if momentum or variant is null
+     */
+    public BatchNorm1d(int numFeatures, double eps, BatchNorm.Momentum momentum, boolean affine, BatchNorm.Variant variant) {
+        super("BatchNorm1d", numFeatures, eps, momentum, affine, true, variant);
     }
 
     /**
@@ -50,12 +77,16 @@ public final class BatchNorm1d extends BatchNorm {
      * channel, which training cannot normalise: at least 2 examples, and a virtual batch size
      * other than 1. (An {@code [N, C, L]} input with {@code L > 1} would train on one example; the
      * layer cannot know in advance which it will get, and answers for the common case.) None when
-     * {@linkplain #setFrozen frozen}: it then normalises with its running statistics.
+     * {@linkplain #setFrozen frozen}: it then normalises with its running statistics; nor for
+     * {@link BatchNorm.Variant#MEAN_ONLY}, whose mean of one value is defined.
      */
     @Override
     public Optional<String> trainingBatchProblem(int batchSize) {
         if (isFrozen()) {
             return Optional.empty();
+        }
+        if (variant() == Variant.MEAN_ONLY) {
+            return super.trainingBatchProblem(batchSize);
         }
         if (batchSize < 2) {
             return Optional.of("needs at least 2 examples per training batch");

@@ -40,7 +40,34 @@ public final class BatchNorm2d extends BatchNorm {
      * @throws NullPointerException if momentum is null
      */
     public BatchNorm2d(int numFeatures, double eps, BatchNorm.Momentum momentum, boolean affine) {
-        super("BatchNorm2d", numFeatures, eps, momentum, affine, true);
+        this(numFeatures, eps, momentum, affine, Variant.FULL);
+    }
+
+    /**
+     * A mean-only or scale-only layer ({@link BatchNorm.Variant}) with PyTorch's defaults otherwise
+     * (eps 1e-5, momentum 0.1, affine, running statistics): {@code new BatchNorm2d(6, BatchNorm.Variant.MEAN_ONLY)}.
+     *
+     * @throws IllegalArgumentException if numFeatures is not positive
+     * @throws NullPointerException if variant is null
+     */
+    public BatchNorm2d(int numFeatures, BatchNorm.Variant variant) {
+        this(numFeatures, DEFAULT_EPS, BatchNorm.Momentum.PYTORCH, true, variant);
+    }
+
+    /**
+     * A layer of any {@link BatchNorm.Variant}, with running statistics in any momentum convention.
+     *
+     * @param numFeatures the number of channels C
+     * @param eps added to the variance inside the square root (unused by {@code MEAN_ONLY})
+     * @param momentum the convention and its value
+     * @param affine whether there are the learnable parameters the variant has: weight (gamma)
+     *     and bias (beta) for {@code FULL}, bias for {@code MEAN_ONLY}, weight for {@code SCALE_ONLY}
+     * @param variant which statistics the layer normalises with
+     * @throws IllegalArgumentException if numFeatures is not positive or eps is negative or not finite
+     * @throws NullPointerException if momentum or variant is null
+     */
+    public BatchNorm2d(int numFeatures, double eps, BatchNorm.Momentum momentum, boolean affine, BatchNorm.Variant variant) {
+        super("BatchNorm2d", numFeatures, eps, momentum, affine, true, variant);
     }
 
     @Override

@@ -37,7 +37,8 @@ public final class BatchNorms {
      * deviations of its inputs are pooled over all batches in double ({@link PooledMoments}), and
      * at the end {@code running_mean = sum x / n} and
      * {@code running_var = sum (x - running_mean)^2 / (n - 1)} over all {@code n} values of the
-     * channel, whatever the layer's momentum convention. This is not PyTorch's
+     * channel, whatever the layer's momentum convention (a {@link BatchNorm.Variant#MEAN_ONLY} layer
+     * gets only the mean, a {@link BatchNorm.Variant#SCALE_ONLY} one only the variance). This is not PyTorch's
      * {@code torch.optim.swa_utils.update_bn}, which averages the batches' unbiased variances
      * (momentum None): that ignores the spread between batch means and differs when the last batch
      * is smaller.
@@ -133,8 +134,13 @@ public final class BatchNorms {
         try (Tape.NoGrad off = Tape.noGrad()) {
             for (int i = 0; i < layers.size(); i++) {
                 BatchNorm bn = layers.get(i);
-                bn.runningMean().copyFrom(Tensor.of(moments.get(i).mean(), bn.numFeatures()));
-                bn.runningVar().copyFrom(Tensor.of(moments.get(i).unbiasedVariance(), bn.numFeatures()));
+                // A mean-only or scale-only layer keeps one of the two.
+                if (bn.runningMean() != null) {
+                    bn.runningMean().copyFrom(Tensor.of(moments.get(i).mean(), bn.numFeatures()));
+                }
+                if (bn.runningVar() != null) {
+                    bn.runningVar().copyFrom(Tensor.of(moments.get(i).unbiasedVariance(), bn.numFeatures()));
+                }
             }
         }
     }
@@ -237,6 +243,9 @@ public final class BatchNorms {
      * {@link Sequential} is folded into that layer's weight and bias: with
      * {@code s = gamma / sqrt(running_var + eps)} per output channel, {@code W' = W * s} (each
      * output channel's row or filter) and {@code b' = (b - running_mean) * s + beta}, in double.
+     * A {@link BatchNorm.Variant#MEAN_ONLY} layer folds with {@code s = 1} ({@code W' = W},
+     * {@code b' = b - running_mean + beta}), a {@link BatchNorm.Variant#SCALE_ONLY} one with
+     * {@code running_mean = 0} and {@code beta = 0}.
      * In evaluation mode the copy computes what the original computes, up to float rounding, with
      * one layer less per batch norm.
      *

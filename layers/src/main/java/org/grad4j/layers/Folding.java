@@ -67,26 +67,28 @@ final class Folding {
     /**
      * With {@code s = gamma / sqrt(running_var + eps)} per output channel {@code f}:
      * {@code W'[f, ...] = W[f, ...] * s[f]} and {@code b'[f] = (b[f] - running_mean[f]) * s[f] + beta[f]},
-     * in double, rounded to float once. {@code bias} may be null (0); {@code outWeight} and
-     * {@code outBias} are written (they may be the inputs).
+     * in double, rounded to float once. What the layer lacks drops out: gamma 1 and beta 0 (no
+     * affine parameter of that kind), running mean 0 (scale-only), {@code s = gamma} without a
+     * running variance (mean-only), so a mean-only fold leaves {@code W} exactly as it was.
+     * {@code bias} may be null (0); {@code outWeight} and {@code outBias} are written (they may be the inputs).
      */
     static void fold(Tensor weight, Tensor bias, BatchNorm bn, Tensor outWeight, Tensor outBias) {
         int f = weight.dim(0);
         float[] w = weight.toArray();
         float[] b = bias == null ? new float[f] : bias.toArray();
-        float[] gamma = bn.affine() ? bn.weight().toArray() : null;
-        float[] beta = bn.affine() ? bn.bias().toArray() : null;
-        float[] mean = bn.runningMean().toArray();
-        float[] var = bn.runningVar().toArray();
+        float[] gamma = bn.weight() == null ? null : bn.weight().toArray();
+        float[] beta = bn.bias() == null ? null : bn.bias().toArray();
+        float[] mean = bn.runningMean() == null ? null : bn.runningMean().toArray();
+        float[] var = bn.runningVar() == null ? null : bn.runningVar().toArray();
         int per = w.length / f;
         float[] w2 = new float[w.length];
         float[] b2 = new float[f];
         for (int o = 0; o < f; o++) {
-            double s = (gamma == null ? 1.0 : gamma[o]) / Math.sqrt((double) var[o] + bn.eps());
+            double s = (gamma == null ? 1.0 : gamma[o]) / (var == null ? 1.0 : Math.sqrt((double) var[o] + bn.eps()));
             for (int j = 0; j < per; j++) {
                 w2[o * per + j] = (float) (w[o * per + j] * s);
             }
-            b2[o] = (float) (((double) b[o] - mean[o]) * s + (beta == null ? 0.0 : beta[o]));
+            b2[o] = (float) (((double) b[o] - (mean == null ? 0.0 : mean[o])) * s + (beta == null ? 0.0 : beta[o]));
         }
         try (Tape.NoGrad off = Tape.noGrad()) {
             outWeight.copyFrom(Tensor.of(w2, weight.shape().dims()));

@@ -54,9 +54,16 @@ public final class FrozenBatchNorm2d extends Module {
      * A frozen copy of {@code bn}: its eps, weight and bias (1 and 0 without affine) and running
      * statistics, copied (later changes to {@code bn} do not show).
      *
-     * @throws IllegalArgumentException if {@code bn} has no running statistics
+     * @throws IllegalArgumentException if {@code bn} has no running statistics, or is a mean-only or
+     *     scale-only layer (this layer always subtracts a mean and divides by a standard deviation;
+     *     {@link BatchNorms#freeze} freezes those)
      */
     public static FrozenBatchNorm2d of(BatchNorm2d bn) {
+        if (bn.variant() != BatchNorm.Variant.FULL) {
+            throw new IllegalArgumentException("FrozenBatchNorm2d.of: BatchNorm2d(" + bn.numFeatures() + ") is "
+                    + bn.variant() + ", expected FULL (FrozenBatchNorm2d normalises with a mean and a variance; "
+                    + "BatchNorms.freeze freezes any variant)");
+        }
         if (!bn.trackRunningStats()) {
             throw new IllegalArgumentException("FrozenBatchNorm2d.of: BatchNorm2d(" + bn.numFeatures()
                     + ") has no running statistics (track_running_stats=False) to freeze");
