@@ -38,11 +38,16 @@ public final class BnLeNet extends TrainingCommand {
         library,
         /** The chapter's from-scratch BatchNorm (momentum 0.9 on the old value, biased variance). */
         scratch,
+        /** grad4j's BatchNorm1d/2d that only subtracts the batch mean, then adds beta ({@code BatchNorm.Variant.MEAN_ONLY}). */
+        mean_only,
+        /** grad4j's BatchNorm1d/2d that only divides by the batch standard deviation, then scales by gamma. */
+        scale_only,
         /** No batch normalization: plain LeNet with sigmoid. */
         none
     }
 
-    @Option(names = "--bn", paramLabel = "KIND", description = "library, scratch or none (default: ${DEFAULT-VALUE})")
+    @Option(names = "--bn", paramLabel = "KIND",
+            description = "library, scratch, mean_only, scale_only or none (default: ${DEFAULT-VALUE})")
     Norm bn = Norm.library;
 
     BnLeNet(PrintStream stdout) {
@@ -94,6 +99,11 @@ public final class BnLeNet extends TrainingCommand {
             case scratch:
                 net.add(new ScratchBatchNorm(features, dims));
                 break;
+            case mean_only:
+            case scale_only:
+                BatchNorm.Variant v = norm == Norm.mean_only ? BatchNorm.Variant.MEAN_ONLY : BatchNorm.Variant.SCALE_ONLY;
+                net.add(dims == 4 ? new BatchNorm2d(features, v) : new BatchNorm1d(features, v));
+                break;
             default:
                 break;
         }
@@ -106,8 +116,9 @@ public final class BnLeNet extends TrainingCommand {
 
     @Override
     void validate(int size) {
-        if (recalibrate && bn != Norm.library) {
-            throw usage("--recalibrate needs --bn library (running statistics to recalibrate), got --bn " + bn);
+        if (recalibrate && (bn == Norm.scratch || bn == Norm.none)) {
+            throw usage("--recalibrate needs --bn library, mean_only or scale_only (running statistics to recalibrate), "
+                    + "got --bn " + bn);
         }
         if (size < 16) {
             throw usage("--resize must be at least 16 for BN-LeNet, got " + size);
@@ -128,9 +139,14 @@ public final class BnLeNet extends TrainingCommand {
     @Override
     void afterTraining(Sequential net) {
         for (Module m : net.modules()) {
-            if (m instanceof BatchNorm && ((BatchNorm) m).weight() != null) {
-                stdout.println("gamma " + ((BatchNorm) m).weight().flatten());
-                stdout.println("beta  " + ((BatchNorm) m).bias().flatten());
+            if (m instanceof BatchNorm && ((BatchNorm) m).affine()) {
+                BatchNorm b = (BatchNorm) m;
+                if (b.weight() != null) {
+                    stdout.println("gamma " + b.weight().flatten());
+                }
+                if (b.bias() != null) {
+                    stdout.println("beta  " + b.bias().flatten());
+                }
                 return;
             }
             if (m instanceof ScratchBatchNorm) {

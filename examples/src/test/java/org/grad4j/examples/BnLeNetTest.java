@@ -302,6 +302,24 @@ class BnLeNetTest {
     }
 
     @Test
+    void theHalfBatchNormsBuildTheChaptersNetWithTheirVariant() {
+        for (BnLeNet.Norm norm : new BnLeNet.Norm[] {BnLeNet.Norm.mean_only, BnLeNet.Norm.scale_only}) {
+            org.grad4j.layers.Sequential net = BnLeNet.model(28, norm);
+            java.util.List<org.grad4j.layers.BatchNorm.Variant> variants = new java.util.ArrayList<>();
+            for (org.grad4j.layers.Module m : net.modules()) {
+                if (m instanceof org.grad4j.layers.BatchNorm) {
+                    variants.add(((org.grad4j.layers.BatchNorm) m).variant());
+                }
+            }
+            org.grad4j.layers.BatchNorm.Variant v = norm == BnLeNet.Norm.mean_only
+                    ? org.grad4j.layers.BatchNorm.Variant.MEAN_ONLY : org.grad4j.layers.BatchNorm.Variant.SCALE_ONLY;
+            assertEquals(java.util.List.of(v, v, v, v), variants, norm.name());
+            assertEquals("[2, 10]", net.forward(org.grad4j.core.Tensor.zeros(2, 1, 28, 28)).shape().toString(),
+                    norm.name());
+        }
+    }
+
+    @Test
     void aLastTrainingBatchOfOneIsDroppedSayingSoOnce() throws Exception {
         assumeTrue(REAL_DATA, "needs /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)");
         Run r = run("--epochs", "2", "--train-limit", "257", "--lr", "0.3", "--recalibrate");
@@ -379,8 +397,8 @@ class BnLeNetTest {
     void recalibrateOptionsAreCheckedBeforeTraining() {
         Run r = run("--recalibrate", "--bn", "scratch");
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("bnlenet: --recalibrate needs --bn library (running statistics to recalibrate), "
-                + "got --bn scratch"), r.err());
+        assertTrue(r.err().startsWith("bnlenet: --recalibrate needs --bn library, mean_only or scale_only (running "
+                + "statistics to recalibrate), got --bn scratch"), r.err());
         r = run("--recalibrate-batches", "3");
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("bnlenet: --recalibrate-batches needs --recalibrate"), r.err());
