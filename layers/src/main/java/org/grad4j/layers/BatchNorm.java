@@ -70,6 +70,7 @@ public abstract class BatchNorm extends Module {
 
     private final int numFeatures;
     private final Variant variant;
+    private final boolean affine;
     private final double eps;
     private final Momentum momentum;
     private final Tensor weight;
@@ -82,8 +83,6 @@ public abstract class BatchNorm extends Module {
     private int virtualBatchSize;
     /** While {@link BatchNorms#recalibrate} runs: the pooled statistics of this layer's inputs. */
     PooledMoments census;
-
-    private final boolean affine;
 
     BatchNorm(String name, int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
         this(name, numFeatures, eps, pytorchMomentum(name, momentum), affine, trackRunningStats, Variant.FULL);
@@ -133,7 +132,8 @@ public abstract class BatchNorm extends Module {
      *
      * @throws IllegalArgumentException if {@code x} has the wrong rank or channel count (the message
      *     names the layer and both shapes), in training with one value per channel (per chunk with a
-     *     virtual batch size; not for {@link Variant#MEAN_ONLY}), or in training with a virtual batch size that does not divide the batch
+     *     virtual batch size; not for {@link Variant#MEAN_ONLY}), or in training with a virtual batch
+     *     size that does not divide the batch
      */
     @Override
     public Tensor forward(Tensor x) {
